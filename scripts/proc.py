@@ -1,0 +1,65 @@
+"""The one seam through which scripts run subprocesses, so tests can patch a single place."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+class ScriptError(Exception):
+    """An expected failure: `main()` prints it as one line and returns 1."""
+
+
+def run(
+    cmd: Sequence[str] | str,
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    capture: bool = True,
+    check: bool = True,
+    timeout: float | None = None,
+    shell: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command and return its result; with `check`, raise ScriptError on failure.
+
+    Captured output is text. Without `capture`, the child writes straight to our stderr,
+    so progress from long builds streams to the user while stdout stays for results.
+    """
+    shown = cmd if isinstance(cmd, str) else " ".join(cmd)
+    try:
+        result = subprocess.run(
+            cmd,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            text=True,
+            capture_output=capture,
+            stdout=None if capture else sys.stderr,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+            shell=shell,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ScriptError(f"command not found: {exc.filename}: install it or fix PATH") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ScriptError(f"'{shown}' took longer than {timeout:.0f} s and was stopped") from exc
+    if check and result.returncode != 0:
+        detail = (result.stderr or result.stdout or "").strip().splitlines() if capture else []
+        last = f": {detail[-1]}" if detail else ""
+        raise ScriptError(f"'{shown}' failed with exit code {result.returncode}{last}")
+    return result
+
+
+def progress(message: str) -> None:
+    """Print a progress line to stderr (results go to stdout)."""
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+def which_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of our environment with `extra` laid over it."""
+    env = dict(os.environ)
+    env.update(extra or {})
+    return env

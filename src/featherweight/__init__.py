@@ -1,0 +1,1 @@
+"""Featherweight: streaming speech-to-text engines and audio utilities."""
