@@ -1,0 +1,105 @@
+"""A local Gradio app standing in for the `hz6666/SenseVoiceSmall` Space, for tests on loopback.
+
+Same interface as the original: one `gr.Audio(type="numpy")` input, one text output, the
+endpoint `/predict`, and SenseVoice's tagged text (`<|en|><|NEUTRAL|><|Speech|><|woitn|>...`).
+The recognition is real, done by pocketsphinx, so tests can assert on the words.
+
+It runs from its own environment (requirements.txt), never inside the test venv: gradio pins
+FastAPI/Starlette/pydantic ranges that can clash with the backend's. Start it through
+`python -m scripts.standin serve`, or `scripts.standin.running_space()` in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+
+import gradio as gr
+import numpy as np
+from pocketsphinx import Decoder
+
+SAMPLE_RATE = 16_000
+TAGS = "<|en|><|NEUTRAL|><|Speech|><|woitn|>"
+NO_SPEECH = "<|nospeech|><|EMO_UNKNOWN|><|Event_UNK|><|woitn|>"  # what SenseVoice gives for silence
+
+
+def to_pcm16k(sample_rate: int, samples: np.ndarray) -> bytes:
+    """Convert Gradio's (rate, array) audio to 16 kHz mono s16le bytes."""
+    data = np.asarray(samples)
+    if data.ndim == 2:
+        data = data.mean(axis=1)
+    if np.issubdtype(data.dtype, np.integer):
+        data = data.astype(np.float64) / float(np.iinfo(data.dtype).max)
+    else:
+        data = data.astype(np.float64)
+    if sample_rate != SAMPLE_RATE and data.size:
+        # Linear interpolation is crude but plenty for speech recognition tests.
+        count = round(data.size * SAMPLE_RATE / sample_rate)
+        source_times = np.arange(data.size) / sample_rate
+        data = np.interp(np.arange(count) / SAMPLE_RATE, source_times, data)
+    return (np.clip(data, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
+def build_app(delay: float = 0.0) -> gr.Interface:
+    """The Interface: recognise the audio with pocketsphinx and tag the text as SenseVoice does."""
+    decoder = Decoder()  # default config: the English model inside the wheel
+    lock = threading.Lock()  # one Decoder serves one utterance at a time
+
+    def recognise(audio: tuple[int, np.ndarray] | None) -> str:
+        if delay:
+            time.sleep(delay)
+        if audio is None:
+            return NO_SPEECH
+        pcm = to_pcm16k(*audio)
+        with lock:
+            decoder.start_utt()
+            decoder.process_raw(pcm, full_utt=True)
+            decoder.end_utt()
+            hyp = decoder.hyp()
+        text = hyp.hypstr.strip() if hyp is not None else ""
+        return TAGS + text if text else NO_SPEECH
+
+    return gr.Interface(
+        recognise,
+        gr.Audio(type="numpy"),
+        "text",
+        api_name="predict",
+        analytics_enabled=False,
+        flagging_mode="never",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("STANDIN_PORT", "7860")),
+        help="port to listen on (default: $STANDIN_PORT or 7860)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    parser.add_argument(
+        "--delay", type=float, default=0.0, help="seconds to sleep per call, to act as a slow Space"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    build_app(args.delay).launch(
+        server_name=args.host,
+        server_port=args.port,
+        share=False,
+        quiet=True,
+        show_error=True,
+        inbrowser=False,
+        ssr_mode=False,
+        mcp_server=False,
+    )
+
+
+if __name__ == "__main__":
+    main()
