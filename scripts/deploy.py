@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from scripts.proc import ScriptError, progress, run, which_env
+from scripts.proc import ScriptError, progress, run, environ_with
 from scripts.project import ROOT
 
 HOOK_ENV = "RENDER_DEPLOY_HOOK_URL"
@@ -371,7 +371,7 @@ def deploy(repo: Path, plan: Plan) -> None:
             f"HEAD moved from {sha[:12]} to {now[:12]} during the gates: deploy again"
         )
     progress(" ".join(plan.push_argv))
-    env = which_env({DEPLOY_MARKER_ENV: sha})
+    env = environ_with({DEPLOY_MARKER_ENV: sha})
     pushed = run(list(plan.push_argv), cwd=repo, env=env, capture=False, check=False)
     if pushed.returncode != 0:
         raise ScriptError(f"'{' '.join(plan.push_argv)}' failed (git's message is above)")
@@ -397,7 +397,7 @@ def main(argv: Sequence[str] | None = None, *, gates: Sequence[Gate] = GATES) ->
             branch=args.branch,
             gates=gates,
             skip_sim=args.skip_sim,
-            env=which_env(),
+            env=environ_with(),
             timeout=args.timeout,
             interval=args.interval,
         )

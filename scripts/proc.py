@@ -9,6 +9,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
+_STDERR_FD = 2
+
+
 class ScriptError(Exception):
     """An expected failure: `main()` prints it as one line and returns 1."""
 
@@ -25,8 +28,9 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Run a command and return its result; with `check`, raise ScriptError on failure.
 
-    Captured output is text. Without `capture`, the child writes straight to our stderr,
-    so progress from long builds streams to the user while stdout stays for results.
+    Captured output is text. Without `capture`, the child writes both streams straight to our
+    file descriptor 2, so progress from long builds reaches the user while stdout stays for
+    results (and it works under test runners that replace `sys.stderr`).
     """
     shown = cmd if isinstance(cmd, str) else " ".join(cmd)
     try:
@@ -36,7 +40,7 @@ def run(
             env=dict(env) if env is not None else None,
             text=True,
             capture_output=capture,
-            stdout=None if capture else sys.stderr,
+            stdout=None if capture else _STDERR_FD,
             stdin=subprocess.DEVNULL,
             timeout=timeout,
             shell=shell,
@@ -58,7 +62,7 @@ def progress(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
 
 
-def which_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def environ_with(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """A copy of our environment with `extra` laid over it."""
     env = dict(os.environ)
     env.update(extra or {})
