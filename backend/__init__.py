@@ -1,0 +1,1 @@
+"""The Featherweight web service (FastAPI app under backend.app)."""

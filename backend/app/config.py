@@ -1,0 +1,102 @@
+"""Service settings from environment variables (and an optional .env file), checked strictly."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TRUE_WORDS = frozenset({"true", "1"})
+FALSE_WORDS = frozenset({"false", "0"})
+PLACEHOLDER_TOKEN = "changethis"
+
+
+class ConfigError(Exception):
+    """Settings that cannot start the service; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads; the environment variable is the field name in capitals."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    # Engine selection: a local engine in-process, or the remote Space (Render).
+    use_local_asr: bool = False
+    local_asr_engine: Literal["sensevoice", "pocketsphinx"] = "sensevoice"
+    sensevoice_model: str | None = None  # hub id or local directory; None: the engine's default
+    sensevoice_device: str = "cpu"
+    sensevoice_hub: Literal["ms", "hf"] = "ms"
+    hf_space: str = "hz6666/SenseVoiceSmall"
+    hf_space_api: str = "/predict"
+    hf_token: SecretStr | None = None
+    hf_timeout: float = Field(default=30.0, gt=0)
+
+    # Limits: each bounds what one client can make the service hold or wait for.
+    max_frame_bytes: int = Field(default=64_000, gt=0)  # one WebSocket frame: 2 s of audio
+    max_session_s: float = Field(default=300.0, gt=0)  # audio and wall-clock time per session
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)  # POST /api/transcribe
+    max_sessions: int = Field(default=8, gt=0)  # concurrent WebSocket sessions
+    max_engine_calls: int = Field(default=2, gt=0)  # engine calls running at once (threads)
+    idle_timeout_s: float = Field(default=30.0, gt=0)  # longest wait for a client message
+
+    # Segmentation: frames quieter than the threshold are silence; an utterance ends after
+    # `silence_ms` of it, or at `max_utterance_s`.
+    silence_threshold_dbfs: float = Field(default=-40.0, lt=0)
+    silence_ms: int = Field(default=600, gt=0)
+    max_utterance_s: float = Field(default=15.0, gt=0)
+
+    # Health: Render probes every few seconds; answers are cached and each check is bounded.
+    health_cache_s: float = Field(default=5.0, ge=0)
+    health_timeout_s: float = Field(default=3.0, gt=0)
+
+    render_git_commit: str | None = None  # set by Render: the deployed commit
+
+    @field_validator("use_local_asr", mode="before")
+    @classmethod
+    def _parse_strict_bool(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS | FALSE_WORDS:
+            return word in TRUE_WORDS
+        raise ValueError(f"USE_LOCAL_ASR={value!r} is not valid: use true or false (or 1 or 0)")
+
+    @field_validator("hf_token", mode="before")
+    @classmethod
+    def _check_token(cls, value: object) -> object:
+        # Render sets an empty value for a `sync: false` secret left blank: a public Space.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if value == PLACEHOLDER_TOKEN:
+            message = "HF_TOKEN is the placeholder 'changethis': set a real token or unset it"
+            raise ValueError(message)
+        return value
+
+
+def describe(error: ValidationError) -> str:
+    """Turn a ValidationError into one line: `NAME='value' is not valid: why` per bad field."""
+    lines = []
+    for item in error.errors(include_url=False):
+        own = item.get("ctx", {}).get("error")
+        if isinstance(own, ValueError):
+            lines.append(str(own))
+            continue
+        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        lines.append(f"{name}={item['input']!r} is not valid: {item['msg']}")
+    return "; ".join(lines)
+
+
+def load_settings() -> Settings:
+    """Read the settings, raising ConfigError with one line when any value is bad."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once; tests replace them with `app.dependency_overrides`."""
+    return load_settings()

@@ -1,0 +1,28 @@
+"""The FastAPI app: `uvicorn backend.app.main:app`. Settings are read at start-up, not import."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from backend.app.config import Settings, get_settings
+from backend.app.lifespan import CleanStartupFailure, build_lifespan
+from backend.app.routes import asr, health, page, transcribe
+from featherweight.asr.base import Engine
+
+
+def create_app(*, settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app. Tests pass `settings` and a fake `engine`; production passes neither."""
+    app = FastAPI(
+        title="Featherweight",
+        summary="Streaming speech-to-text over WebSocket, and one-shot WAV transcription.",
+        lifespan=build_lifespan(engine),
+    )
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    app.add_middleware(CleanStartupFailure)
+    for module in (page, health, asr, transcribe):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

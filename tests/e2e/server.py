@@ -1,0 +1,159 @@
+"""Run the service as a real uvicorn process, and talk to it as a client would (e2e helpers)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+import wave
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+SETTINGS_PREFIXES = ("USE_LOCAL_ASR", "LOCAL_ASR_", "HF_", "SENSEVOICE_", "RENDER_", "MAX_")
+FRAME_BYTES = 3200  # 100 ms of 16 kHz s16le
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def service_env(settings: Mapping[str, str]) -> dict[str, str]:
+    """Our environment without the caller's service settings, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_PREFIXES)}
+    return env | {"PYTHONUNBUFFERED": "1"} | dict(settings)
+
+
+def uvicorn_command(port: int) -> list[str]:
+    app = "backend.app.main:app"
+    return [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+
+
+def wait_live(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/live", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise RuntimeError(f"uvicorn did not answer /live within {timeout:g} s:\n{log.read_text()}")
+
+
+@contextmanager
+def running_service(settings: Mapping[str, str], tmp: Path, timeout: float = 60.0) -> Iterator[str]:
+    """Serve the app on a free loopback port with `settings` as its environment; yield its URL."""
+    port = free_port()
+    log = tmp / f"uvicorn-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            uvicorn_command(port), cwd=ROOT, env=service_env(settings), stdout=out, stderr=out
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_live(url, process, log, timeout)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def read_fixture(name: str) -> tuple[bytes, list[list[str]]]:
+    """A speech fixture's PCM and the key words of each of its utterances."""
+    phrase = json.loads((FIXTURES / "phrases.json").read_text())[name]
+    with wave.open(str(FIXTURES / phrase["file"]), "rb") as wav:
+        pcm = wav.readframes(wav.getnframes())
+    return pcm, [utterance["key_words"] for utterance in phrase["utterances"]]
+
+
+def fixture_bytes(name: str) -> bytes:
+    phrase = json.loads((FIXTURES / "phrases.json").read_text())[name]
+    return (FIXTURES / phrase["file"]).read_bytes()
+
+
+@dataclass
+class Session:
+    """What one WebSocket session received, and when."""
+
+    messages: list[dict[str, Any]]
+    close_code: int | None
+    stop_to_close_s: float  # from sending stop to the server's close: the final's latency
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["type"] == kind]
+
+
+def stream(url: str, items: list[Any], *, paced: bool = False, timeout: float = 60.0) -> Session:
+    """Send `items` over /ws/asr (bytes as audio in 100 ms frames, dicts as JSON, str as text),
+    then read until the server closes. `paced` sends audio in real time."""
+    ws_url = url.replace("http://", "ws://") + "/ws/asr"
+    messages: list[dict[str, Any]] = []
+    stopped_at = time.monotonic()
+    with connect(ws_url, open_timeout=timeout, close_timeout=5) as ws:
+        try:
+            for item in items:
+                if isinstance(item, bytes):
+                    for at in range(0, len(item), FRAME_BYTES):
+                        ws.send(item[at : at + FRAME_BYTES])
+                        if paced:
+                            time.sleep(FRAME_BYTES / 32_000)
+                else:
+                    ws.send(item if isinstance(item, str) else json.dumps(item))
+            stopped_at = time.monotonic()
+            while True:
+                messages.append(json.loads(ws.recv(timeout=timeout)))
+        except ConnectionClosed as closed:
+            code = closed.rcvd.code if closed.rcvd else None
+    return Session(messages, code, time.monotonic() - stopped_at)
+
+
+def post_wav(url: str, data: bytes, timeout: float = 60.0) -> tuple[int, dict[str, Any]]:
+    """POST a WAV file as multipart `file`; return the status and JSON body."""
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
+            f"Content-Type: audio/wav\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    request = urllib.request.Request(f"{url}/api/transcribe", body, headers, method="POST")
+    return fetch(request, timeout)
+
+
+def get_json(url: str, timeout: float = 10.0) -> tuple[int, dict[str, Any]]:
+    return fetch(urllib.request.Request(url), timeout)
+
+
+def fetch(request: urllib.request.Request, timeout: float) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, json.loads(exc.read())

@@ -1,0 +1,88 @@
+"""The service as a real uvicorn process with pocketsphinx: real speech over WS and POST."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.e2e.server import (
+    fixture_bytes,
+    get_json,
+    post_wav,
+    read_fixture,
+    running_service,
+    stream,
+)
+
+pytest.importorskip("pocketsphinx")
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.lite_asr]
+
+START = {"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "auto"}
+STOP = {"type": "stop"}
+SETTINGS = {"USE_LOCAL_ASR": "true", "LOCAL_ASR_ENGINE": "pocketsphinx"}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_service(SETTINGS, tmp_path_factory.mktemp("pocketsphinx")) as url:
+        yield url
+
+
+def words(text: str) -> set[str]:
+    return set(text.lower().split())
+
+
+def test_service_pocketsphinx_health_ok(service):
+    status, body = get_json(f"{service}/health")
+    assert (status, body["status"], body["engine"]) == (200, "ok", "pocketsphinx")
+
+
+def test_service_pocketsphinx_paced_stream_gives_partials_and_key_words(service):
+    """The first stream of a fresh server: its decoder has recognised nothing before."""
+    pcm, key_words = read_fixture("timer")
+    session = stream(service, [START, pcm, STOP], paced=True)
+    assert session.close_code == 1000
+    assert session.messages[0]["type"] == "ready"
+    assert session.of_type("partial"), "pocketsphinx streams: partials come before the final"
+    finals = session.of_type("final")
+    assert len(finals) == 1 and finals[0]["utterance"] == 1
+    assert set(key_words[0]) <= words(finals[0]["text"]), finals[0]["text"]
+
+
+def test_service_pocketsphinx_two_utterances_give_two_finals(service):
+    pcm, key_words = read_fixture("two_utterances")
+    session = stream(service, [pcm, STOP])
+    finals = session.of_type("final")
+    assert session.close_code == 1000
+    assert [f["utterance"] for f in finals] == [1, 2], session.messages
+    for final, expected in zip(finals, key_words, strict=True):
+        assert set(expected) <= words(final["text"]), final["text"]
+
+
+def test_service_pocketsphinx_post_wav_gives_key_words(service):
+    _, key_words = read_fixture("timer")
+    status, body = post_wav(service, fixture_bytes("timer"))
+    assert (status, body["engine"]) == (200, "pocketsphinx")
+    assert set(key_words[0]) <= words(body["text"]), body["text"]
+
+
+def test_service_pocketsphinx_post_non_wav_is_415(service):
+    status, body = post_wav(service, b"not audio at all")
+    assert status == 415 and "WAV" in body["detail"]
+
+
+def test_service_pocketsphinx_bad_session_leaves_good_one_undisturbed(service):
+    pcm, key_words = read_fixture("timer")
+    bad_inputs = [["{oops"], [START, bytes(3201)], [{"type": "rewind"}], [START, START]]
+    with ThreadPoolExecutor(max_workers=len(bad_inputs) + 1) as pool:
+        good = pool.submit(stream, service, [START, pcm, STOP], paced=True)
+        bad = [pool.submit(stream, service, items) for items in bad_inputs]
+        bad_codes = [future.result().close_code for future in bad]
+        good_session = good.result()
+    assert bad_codes == [1007, 1007, 1008, 1008]
+    assert good_session.close_code == 1000
+    final = good_session.of_type("final")[0]["text"]
+    assert set(key_words[0]) <= words(final), final

@@ -1,0 +1,106 @@
+"""A fake engine and synthetic audio for driving the backend without a speech model."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import threading
+import wave
+from array import array
+from typing import Any
+
+from featherweight.asr.base import EngineHealth, Transcript
+from featherweight.errors import RemoteEngineError
+
+RATE = 16_000
+
+
+def tone(seconds: float, amplitude: int = 8000, hz: float = 440.0) -> bytes:
+    """A loud sine: the segmenter hears it as speech."""
+    count = int(seconds * RATE)
+    return array(
+        "h", (int(amplitude * math.sin(2 * math.pi * hz * i / RATE)) for i in range(count))
+    ).tobytes()
+
+
+def silence(seconds: float) -> bytes:
+    return bytes(int(seconds * RATE) * 2)
+
+
+def wav_bytes(pcm: bytes, rate: int = RATE, channels: int = 1, width: int = 2) -> bytes:
+    """A WAV file around `pcm`, with any header values a test needs."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(width)
+        wav.setframerate(rate)
+        wav.writeframes(pcm)
+    return out.getvalue()
+
+
+class FakeStream:
+    """Reports how many bytes it has heard as its partial, and as its final text."""
+
+    def __init__(self) -> None:
+        self.heard = 0
+
+    def feed(self, pcm: bytes) -> str | None:
+        self.heard += len(pcm)
+        return f"heard {self.heard}"
+
+    def finish(self) -> Transcript:
+        return Transcript(f"streamed {self.heard} bytes", "en")
+
+
+class FakeEngine:
+    """An Engine whose text says how much audio it got; it can stream, fail or hang."""
+
+    name = "fake"
+
+    def __init__(
+        self,
+        *,
+        streaming: bool = False,
+        error: Exception | None = None,
+        health: EngineHealth | None = None,
+        health_delay: float = 0.0,
+    ) -> None:
+        self.streaming = streaming
+        self.error = error
+        self.health_answer = health or EngineHealth(True, "")
+        self.health_delay = health_delay
+        self.health_calls = 0
+        self.utterances: list[int] = []
+        self.release = threading.Event()  # ends a slow health check early at teardown
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        if self.error is not None:
+            raise self.error
+        self.utterances.append(len(pcm))
+        return Transcript(f"utterance of {len(pcm)} bytes", "en")
+
+    def open_stream(self) -> FakeStream | None:
+        if self.error is not None:
+            raise self.error
+        return FakeStream() if self.streaming else None
+
+    def health(self) -> EngineHealth:
+        self.health_calls += 1
+        if self.health_delay:
+            self.release.wait(self.health_delay)
+        return self.health_answer
+
+
+def failing_remote() -> FakeEngine:
+    return FakeEngine(error=RemoteEngineError("the Space 'x/y' did not answer within 30 s"))
+
+
+def read_until_close(ws: Any) -> tuple[list[dict[str, Any]], int]:
+    """Every message the server sends until it closes, and its close code."""
+    messages = []
+    while True:
+        message = ws.receive()
+        if message["type"] == "websocket.close":
+            return messages, message.get("code", 1000)
+        messages.append(json.loads(message["text"]))
