@@ -11,7 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
 # Variables that change how the service, pip or the scripts behave; tests set what they need.
-_LEAKY_PREFIXES = ("USE_LOCAL_ASR", "LOCAL_ASR_", "HF_", "SENSEVOICE_", "RENDER_", "MAX_", "FW_")
+_LEAKY_PREFIXES = (
+    "USE_LOCAL_ASR", "LOCAL_ASR_", "HF_", "SENSEVOICE_", "RENDER_", "MAX_", "IDLE_", "SILENCE_",
+    "HEALTH_",
+)
 
 
 @pytest.fixture(autouse=True)
