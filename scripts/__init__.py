@@ -1,1 +1,4 @@
-"""Deployment tooling: each module is a script with `main(argv) -> int`, run as `python -m scripts.<name>`."""
+"""Deployment tooling: one script per module, each with `main(argv) -> int`.
+
+Run them as `python -m scripts.<name>`, or through the Makefile's targets.
+"""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from scripts.proc import ScriptError, progress, run, environ_with
+from scripts.proc import ScriptError, environ_with, progress, run
 from scripts.project import ROOT
 
 HOOK_ENV = "RENDER_DEPLOY_HOOK_URL"

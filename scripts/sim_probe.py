@@ -7,21 +7,16 @@ import json
 import re
 import socket
 import time
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
 
+from scripts.asr_client import RouteMissingError, read_pcm, stream_pcm
 from scripts.proc import ScriptError
 from scripts.sim_server import log_tail
 
 HOST = "127.0.0.1"
 TRY_TIMEOUT = 5.0  # Render's health check wants an answer within 5 s
-FRAME_MS = 100
-
-
-class RouteMissingError(ScriptError):
-    """The server has no such route (404/403): a foreign project may simply not have it."""
 
 
 def http_get(port: int, path: str, timeout: float = TRY_TIMEOUT) -> tuple[int, bytes]:
@@ -163,61 +158,20 @@ def missing_keywords(text: str, keywords: list[str]) -> list[str]:
     return [k for k in keywords if f" {_words(k)} " not in padded]
 
 
-def read_pcm(wav: Path) -> bytes:
-    """16 kHz mono s16le samples of `wav`; ScriptError for any other format."""
-    with wave.open(str(wav), "rb") as w:
-        shape = (w.getframerate(), w.getnchannels(), w.getsampwidth())
-        if shape != (16000, 1, 2):
-            raise ScriptError(
-                f"{wav.name} is {shape[0]} Hz, {shape[1]} channel(s), "
-                f"{8 * shape[2]}-bit: the probe needs 16 kHz mono 16-bit"
-            )
-        return w.readframes(w.getnframes())
-
-
 def probe_ws(port: int, speech: Speech, timeout: float = 60.0) -> str:
     """Stream `speech` through WS /ws/asr in 100 ms frames; require a `final` with its key words."""
-    from websockets.exceptions import ConnectionClosed, InvalidStatus
-    from websockets.sync.client import connect
-
-    pcm = read_pcm(speech.wav)
-    frame = 16000 * 2 * FRAME_MS // 1000
-    start = {"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "auto"}
-    finals: list[str] = []
-    try:
-        ws = connect(f"ws://{HOST}:{port}/ws/asr", open_timeout=10, proxy=None, max_queue=None)
-    except InvalidStatus as exc:
-        code = exc.response.status_code
-        if code in (403, 404):
-            raise RouteMissingError(f"no WebSocket at /ws/asr (handshake -> {code})") from None
-        raise ScriptError(f"WebSocket handshake on /ws/asr -> {code}") from None
-    deadline = time.monotonic() + timeout
-    with ws:
-        ws.send(json.dumps(start))
-        for offset in range(0, len(pcm), frame):
-            ws.send(pcm[offset : offset + frame])
-            time.sleep(FRAME_MS / 1000)
-        ws.send(json.dumps({"type": "stop"}))
-        try:
-            while time.monotonic() < deadline:
-                message = ws.recv(timeout=max(deadline - time.monotonic(), 0.1))
-                event = json.loads(message) if isinstance(message, str) else {}
-                if event.get("type") == "error":
-                    raise ScriptError(
-                        f"server sent error {event.get('code')}: {event.get('message')}"
-                    )
-                if event.get("type") == "final":
-                    finals.append(str(event.get("text", "")))
-        except ConnectionClosed:
-            pass
-        except TimeoutError:
-            raise ScriptError(
-                f"no close from /ws/asr within {timeout:g}s (finals so far: {finals!r})"
-            ) from None
-    code = ws.close_code
+    result = stream_pcm(
+        f"ws://{HOST}:{port}/ws/asr", read_pcm(speech.wav), paced=True, timeout=timeout
+    )
+    finals = result.finals
+    if result.error is not None:
+        error = result.error
+        raise ScriptError(f"server sent error {error.get('code')}: {error.get('message')}")
+    if result.close_code != 1000:
+        raise ScriptError(
+            f"/ws/asr closed with {result.close_code} {result.close_reason!r} (finals: {finals!r})"
+        )
     text = " ".join(finals)
-    if code != 1000:
-        raise ScriptError(f"/ws/asr closed with {code} {ws.close_reason!r} (finals: {finals!r})")
     missing = missing_keywords(text, speech.keywords)
     if not finals or missing:
         raise ScriptError(

@@ -12,7 +12,14 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 # Variables that change how the service, pip or the scripts behave; tests set what they need.
 _LEAKY_PREFIXES = (
-    "USE_LOCAL_ASR", "LOCAL_ASR_", "HF_", "SENSEVOICE_", "RENDER_", "MAX_", "IDLE_", "SILENCE_",
+    "USE_LOCAL_ASR",
+    "LOCAL_ASR_",
+    "HF_",
+    "SENSEVOICE_",
+    "RENDER_",
+    "MAX_",
+    "IDLE_",
+    "SILENCE_",
     "HEALTH_",
 )
 

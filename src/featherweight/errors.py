@@ -1,11 +1,11 @@
 """Errors raised by the library, under one root so callers can catch them all.
 
-    FeatherweightError
-    ├── AudioError              input audio that cannot be used (not WAV, wrong format, ...)
-    └── EngineError             a speech engine could not do its work
-        ├── EngineNotFoundError     no engine by that name
-        ├── EngineUnavailableError  the engine's extra or model is missing
-        └── RemoteEngineError       the remote Space failed, timed out or was unreachable
+FeatherweightError
+├── AudioError              input audio that cannot be used (not WAV, wrong format, ...)
+└── EngineError             a speech engine could not do its work
+    ├── EngineNotFoundError     no engine by that name
+    ├── EngineUnavailableError  the engine's extra or model is missing
+    └── RemoteEngineError       the remote Space failed, timed out or was unreachable
 """
 
 

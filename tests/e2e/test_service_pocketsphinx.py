@@ -86,3 +86,15 @@ def test_service_pocketsphinx_bad_session_leaves_good_one_undisturbed(service):
     assert good_session.close_code == 1000
     final = good_session.of_type("final")[0]["text"]
     assert set(key_words[0]) <= words(final), final
+
+
+def test_asr_client_streams_fixture_prints_final_with_key_words(service, capsys):
+    """The documented example client, run against `make run`'s engine, gets the words back."""
+    from scripts import asr_client
+    from tests.conftest import FIXTURES
+
+    url = service.replace("http://", "ws://") + "/ws/asr"
+    assert asr_client.main([str(FIXTURES / "timer.wav"), "--url", url, "--fast"]) == 0
+    finals = capsys.readouterr().out.split()
+    assert "timer" in finals
+    assert "five" in finals

@@ -28,7 +28,10 @@ def test_makefile_every_phony_target_has_a_rule():
 def test_makefile_default_goal_prints_every_target():
     out = subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT)],
-        capture_output=True, text=True, check=True, timeout=30,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     ).stdout
     listed = re.findall(r"^  ([a-z-]+) ", out, re.M)
     assert listed == [name for name, _ in _phony_lines()]

@@ -34,7 +34,7 @@ class SenseVoiceEngine:
         model: str = "iic/SenseVoiceSmall",
         device: str = "cpu",
         hub: str = "ms",
-        vad_model: str = "fsmn-vad",
+        vad_model: str | None = "fsmn-vad",
         language: str = "auto",
         use_itn: bool = True,
     ) -> None:
@@ -44,7 +44,7 @@ class SenseVoiceEngine:
         except ImportError as exc:
             raise missing_extra_error(self.name) from exc
         for path in (model, vad_model):
-            if _looks_like_path(path) and not Path(path).expanduser().is_dir():
+            if path and _looks_like_path(path) and not Path(path).expanduser().is_dir():
                 raise EngineUnavailableError(f"model directory {path!r} does not exist: {_FIX}")
         self._numpy = numpy
         self._options = {"language": language, "use_itn": use_itn}

@@ -38,6 +38,9 @@ def test_bootstrap_uv_success_links_bin_uv_into_the_venv(tmp_path, monkeypatch, 
 def test_bootstrap_uv_help_runs_as_a_file():
     out = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bootstrap_uv.py"), "--help"],
-        capture_output=True, text=True, check=True, timeout=30,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     ).stdout
     assert "bootstrap_uv.py --version" in out
