@@ -16,9 +16,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from scripts import lockfile
+from scripts.blueprint import find_web_service, read_blueprint, web_service_from
 from scripts.pipenv import PYPI_INDEX, isolated_pip_env
 from scripts.proc import ScriptError, progress, run
 from scripts.project import RENDER_IN, RENDER_TXT, RENDER_YAML, ROOT, python_version_file
@@ -111,22 +110,10 @@ def render_python_version(root: Path = ROOT) -> tuple[str, str]:
     else `.python-version`, which is what Render itself falls back to."""
     path = root / RENDER_YAML
     if path.exists():
-        try:
-            blueprint = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ScriptError(f"{path} is not valid YAML: {exc}".splitlines()[0]) from None
-        services = (blueprint.get("services") or []) if isinstance(blueprint, dict) else []
-        web = next(
-            (
-                s
-                for s in services
-                if isinstance(s, dict) and s.get("type") == "web" and s.get("runtime") == "python"
-            ),
-            None,
-        )
-        for var in (web or {}).get("envVars") or []:
-            if isinstance(var, dict) and var.get("key") == "PYTHON_VERSION" and "value" in var:
-                return str(var["value"]), RENDER_YAML
+        found = find_web_service(read_blueprint(path))
+        version = web_service_from(*found).python_version if found else None
+        if version:
+            return version, RENDER_YAML
     version = python_version_file(root)
     if version is None:
         raise ScriptError(
