@@ -10,18 +10,16 @@ hook; then, if RENDER_SERVICE_URL is set, GET /health until its `version` is the
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from scripts.proc import ScriptError, environ_with, progress, run
 from scripts.project import ROOT
+from scripts.render_service import call_hook, deploy_id, redact_url, wait_for_version
 
 HOOK_ENV = "RENDER_DEPLOY_HOOK_URL"
 SERVICE_ENV = "RENDER_SERVICE_URL"
@@ -31,9 +29,7 @@ DEFAULT_REMOTE = "origin"
 DEFAULT_BRANCH = "main"
 DEFAULT_TIMEOUT = 900.0
 DEFAULT_INTERVAL = 10.0
-HTTP_TIMEOUT = 30.0
 GIT_TIMEOUT = 120.0
-MIN_SHA_PREFIX = 7
 MAX_LISTED = 8
 SIM_GATE = "render-sim"
 
@@ -150,35 +146,6 @@ def plan_deploy(
     )
 
 
-def redact_url(url: str) -> str:
-    """`url` with every query value and any password replaced by ***: Render's key is there."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
-    if "@" in parts.netloc:
-        netloc = f"***@{netloc}"
-    query = "&".join(f"{k}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-
-
-def is_version_match(reported: object, sha: str) -> bool:
-    """True when `reported` is the commit `sha`, in full or as a prefix of 7+ characters."""
-    version = "" if reported is None else str(reported).strip().lower()
-    return len(version) >= MIN_SHA_PREFIX and sha.lower().startswith(version)
-
-
-def deploy_id(body: str) -> str | None:
-    """The deploy id in the deploy hook's JSON reply (`{"deploy": {"id": ...}}`), if any."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(data, dict):
-        inner = data.get("deploy")
-        found = inner.get("id") if isinstance(inner, dict) else data.get("id")
-        return str(found) if found else None
-    return None
-
-
 def _git(repo: Path, *args: str, check: bool = True, timeout: float = GIT_TIMEOUT):
     return run(["git", *args], cwd=repo, check=check, timeout=timeout)
 
@@ -252,62 +219,6 @@ def run_gates(repo: Path, plan: Plan, *, dry_run: bool) -> None:
         started = time.monotonic()
         check()
         progress(f"[{number}/{len(checks)}] {name} passed in {time.monotonic() - started:.1f} s")
-
-
-def call_hook(url: str) -> str:
-    """POST to the deploy hook; return its reply body. Errors never show the URL's key."""
-    request = urllib.request.Request(url, data=b"", method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as reply:
-            return reply.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        reason = f"HTTP {exc.code} {exc.reason}"
-    except (urllib.error.URLError, OSError) as exc:
-        reason = str(getattr(exc, "reason", exc))
-    raise ScriptError(f"the deploy hook {redact_url(url)} failed: {reason.replace(url, '***')}")
-
-
-def fetch_version(url: str) -> object:
-    """The `version` in GET `url`'s JSON; raises OSError or ValueError when there is none."""
-    with urllib.request.urlopen(url, timeout=min(HTTP_TIMEOUT, 10.0)) as reply:
-        data = json.loads(reply.read())
-    if not isinstance(data, dict):
-        raise ValueError("the reply is not a JSON object")
-    return data.get("version")
-
-
-def wait_for_version(
-    url: str,
-    sha: str,
-    *,
-    timeout: float,
-    interval: float,
-    fetch: Callable[[str], object] = fetch_version,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> None:
-    """Poll `url` until its version matches `sha`; raise ScriptError after `timeout` seconds."""
-    started = clock()
-    last = "nothing (no reply yet)"
-    while True:
-        try:
-            version = fetch(url)
-        except urllib.error.HTTPError as exc:
-            last = f"no version (HTTP {exc.code} {exc.reason})"
-        except (OSError, ValueError) as exc:
-            last = f"no version ({getattr(exc, 'reason', exc)})"
-        else:
-            if is_version_match(version, sha):
-                return
-            last = f"version {version!r}"
-        elapsed = clock() - started
-        if elapsed >= timeout:
-            raise ScriptError(
-                f"timed out after {timeout:g} s waiting for {url} to report {sha[:12]};"
-                f" the last reply had {last}: check the deploy in the Render dashboard"
-            )
-        progress(f"waiting for {sha[:12]} at {url}: {last} ({elapsed:.0f} s of {timeout:.0f} s)")
-        sleep(min(interval, timeout - elapsed))
 
 
 def _positive(text: str) -> float:
