@@ -14,7 +14,11 @@ from scripts.proc import ScriptError, run
 RENDER_DEFAULT_PYTHON = "3.14"
 _FULL = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _MINOR = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
-_PROBE = "import sys; print('.'.join(map(str, sys.version_info[:3])), sys.executable)"
+# The base interpreter, not a virtualenv's: the sim's venv must not inherit another venv's setup.
+_PROBE = (
+    "import sys; print('.'.join(map(str, sys.version_info[:3])),"
+    " getattr(sys, '_base_executable', None) or sys.executable)"
+)
 
 
 @dataclass(frozen=True)
