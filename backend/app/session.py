@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import anyio
@@ -11,6 +12,7 @@ from backend.app.protocol import POLICY, Audio, Event, ProtocolError, Start, Sto
 from backend.app.state import Service
 from featherweight.asr.base import SAMPLE_RATE, Engine, Stream
 from featherweight.audio import Chunk, Segmenter
+from featherweight.errors import FeatherweightError
 
 Reply = dict[str, Any]
 BYTES_PER_SECOND = SAMPLE_RATE * 2
@@ -86,6 +88,14 @@ class Session:
         chunk = self.segmenter.flush()
         replies = await self._take(chunk) if chunk is not None else []
         return replies + await self._end_utterance()
+
+    async def abandon(self) -> None:
+        """Finish an open stream whose text nobody will read, so the engine gets its resources
+        back (pocketsphinx returns the decoder to its pool)."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with anyio.CancelScope(shield=True), contextlib.suppress(FeatherweightError):
+                await self.service.call(stream.finish)
 
     async def _take(self, chunk: Chunk) -> list[Reply]:
         replies = await self._add(chunk.pcm) if chunk.pcm else []

@@ -57,6 +57,8 @@ async def recognise(
         await refuse(websocket, session, ProtocolError("engine_error", str(exc), ENGINE_FAILED))
     except WebSocketDisconnect:
         pass  # the client left; nothing to tell it
+    finally:
+        await session.abandon()
 
 
 async def receive(websocket: WebSocket, session: Session) -> dict[str, Any]:

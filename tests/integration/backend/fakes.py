@@ -44,12 +44,14 @@ class FakeStream:
 
     def __init__(self) -> None:
         self.heard = 0
+        self.finished = False
 
     def feed(self, pcm: bytes) -> str | None:
         self.heard += len(pcm)
         return f"heard {self.heard}"
 
     def finish(self) -> Transcript:
+        self.finished = True
         return Transcript(f"streamed {self.heard} bytes", "en")
 
 
@@ -72,6 +74,7 @@ class FakeEngine:
         self.health_delay = health_delay
         self.health_calls = 0
         self.utterances: list[int] = []
+        self.streams: list[FakeStream] = []
         self.release = threading.Event()  # ends a slow health check early at teardown
 
     def transcribe(self, pcm: bytes) -> Transcript:
@@ -83,7 +86,10 @@ class FakeEngine:
     def open_stream(self) -> FakeStream | None:
         if self.error is not None:
             raise self.error
-        return FakeStream() if self.streaming else None
+        if not self.streaming:
+            return None
+        self.streams.append(FakeStream())
+        return self.streams[-1]
 
     def health(self) -> EngineHealth:
         self.health_calls += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from tests.integration.backend.fakes import (
     FakeEngine,
@@ -108,6 +109,20 @@ def test_asr_streaming_engine_sends_partials_before_final(make_client):
     assert code == 1000
     assert kinds[0] == "partial" and kinds[-1] == "final" and kinds.count("final") == 1
     assert messages[-1]["text"].startswith("streamed ")
+
+
+def test_asr_client_leaving_mid_utterance_finishes_the_open_stream(make_client):
+    """An engine's stream holds resources (a pocketsphinx decoder): a lost client frees them."""
+    engine = FakeEngine(streaming=True)
+    client = make_client(engine)
+    with client.websocket_connect("/ws/asr") as ws:
+        ws.receive_json()
+        send_audio(ws, tone(0.5))
+        assert ws.receive_json()["type"] == "partial"
+    deadline = time.monotonic() + 5
+    while not engine.streams[0].finished and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert engine.streams[0].finished
 
 
 def test_asr_binary_before_start_uses_defaults(make_client):
