@@ -23,7 +23,8 @@ from typing import Any, TypeVar
 
 from featherweight.asr.base import SAMPLE_RATE, EngineHealth, Stream, Transcript
 from featherweight.asr.tags import strip_tags, tag_language
-from featherweight.errors import AudioError, EngineError, RemoteEngineError
+from featherweight.audio import check_pcm
+from featherweight.errors import EngineError, RemoteEngineError
 
 HEALTH_TIMEOUT = 3.0
 """Seconds a health check may take in all: Render's own health check gives up after 5 s."""
@@ -75,8 +76,7 @@ class HfSpaceEngine:
             AudioError: `pcm` is not whole 16-bit samples.
             RemoteEngineError: the Space failed, timed out, was unreachable or answered oddly.
         """
-        if len(pcm) % 2:
-            raise AudioError(f"PCM must be whole 16-bit samples; got {len(pcm)} bytes")
+        check_pcm(pcm)
         with tempfile.TemporaryDirectory(prefix="featherweight-") as tmp:
             path = Path(tmp) / "utterance.wav"
             write_wav(path, pcm)
