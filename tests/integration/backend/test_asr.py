@@ -83,6 +83,7 @@ def test_asr_stop_mid_utterance_flushes_final(make_client):
     client = make_client()
     with client.websocket_connect("/ws/asr") as ws:
         ws.receive_json()
+        ws.send_json(START)
         send_audio(ws, tone(1.0))
         ws.send_json({"type": "stop"})
         messages, code = read_until_close(ws)
