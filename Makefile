@@ -92,7 +92,7 @@ hooks: $(UV)
 
 .PHONY: fixtures  ## Regenerate the speech fixtures with espeak-ng and sox
 fixtures: $(UV)
-	$(RUN) python -m scripts.make_fixtures
+	$(RUN) python -m tools.make_fixtures
 
 .PHONY: clean  ## Remove caches and build output (keeps .venv and .tools)
 clean:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
 
-from scripts.asr_client import RouteMissingError, read_pcm, stream_pcm
+from tools.asr_client import RouteMissingError, read_pcm, stream_pcm
 from scripts.proc import ScriptError
 from scripts.sim_server import log_tail
 

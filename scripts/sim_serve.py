@@ -27,7 +27,7 @@ class ServeSteps:
                 raise SkipStepError(self.speech_missing)
             if "HF_SPACE" not in self.service.env and "HF_SPACE" not in self.service.secrets:
                 raise SkipStepError("render.yaml sets no HF_SPACE: the server uses its own engine")
-            from scripts.standin import running_space
+            from tools.standin import running_space
 
             try:
                 url = stack.enter_context(running_space())

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from scripts.proc import ScriptError
-from scripts.standin import running_space
+from tools.standin import running_space
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 
 from featherweight.asr.hf_space import HfSpaceEngine
 from featherweight.errors import RemoteEngineError
-from scripts.standin import running_space
+from tools.standin import running_space
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

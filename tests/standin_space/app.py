@@ -6,7 +6,7 @@ The recognition is real, done by pocketsphinx, so tests can assert on the words.
 
 It runs from its own environment (requirements.txt), never inside the test venv: gradio pins
 FastAPI/Starlette/pydantic ranges that can clash with the backend's. Start it through
-`python -m scripts.standin serve`, or `scripts.standin.running_space()` in tests.
+`python -m tools.standin serve`, or `tools.standin.running_space()` in tests.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""scripts.standin: its pure parts, main() with the subprocess seam patched, and a --help smoke."""
+"""tools.standin: its pure parts, main() with the subprocess seam patched, and a --help smoke."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from scripts import standin
 from scripts.proc import ScriptError
-from scripts.project import ROOT
+from tests.conftest import ROOT
+from tools import standin
 
 
 @pytest.fixture
@@ -224,7 +224,7 @@ def test_main_help_shows_invocations_and_exits_0(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as exit_info:
         standin.main(["--help"])
     assert exit_info.value.code == 0
-    assert "python -m scripts.standin serve --port 7860" in capsys.readouterr().out
+    assert "python -m tools.standin serve --port 7860" in capsys.readouterr().out
 
 
 def test_main_no_command_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -235,7 +235,7 @@ def test_main_no_command_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_standin_run_as_module_help_exits_0() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.standin", "--help"],
+        [sys.executable, "-m", "tools.standin", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,

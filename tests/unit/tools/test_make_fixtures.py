@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts import make_fixtures, proc
-from scripts.make_fixtures import FIXTURES, Fixture, Utterance, main, plan_commands, render_phrases
-from scripts.project import ROOT
+from scripts import proc
+from tests.conftest import ROOT
+from tools import make_fixtures
+from tools.make_fixtures import FIXTURES, Fixture, Utterance, main, plan_commands, render_phrases
 
 HAS_TOOLS = all(shutil.which(tool) for tool in make_fixtures.TOOLS)
 needs_tools = pytest.mark.skipif(not HAS_TOOLS, reason="needs espeak-ng and sox")
@@ -108,11 +109,11 @@ def test_main_check_stale_fixture_exits_1(tmp_path, capsys):
 
 def test_make_fixtures_runs_as_module_help():
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.make_fixtures", "--help"],
+        [sys.executable, "-m", "tools.make_fixtures", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0
-    assert "python -m scripts.make_fixtures --check" in result.stdout
+    assert "python -m tools.make_fixtures --check" in result.stdout

@@ -1,4 +1,4 @@
-"""scripts/asr_client.py: the example WebSocket client."""
+"""tools/asr_client.py: the example WebSocket client."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import wave
 
 import pytest
 
-from scripts import asr_client
 from scripts.proc import ScriptError
 from tests.conftest import ROOT
+from tools import asr_client
 
 
 def _wav(path, rate=16000, channels=1, width=2, frames=1600):
@@ -65,11 +65,11 @@ def test_show_routes_finals_to_stdout_rest_to_stderr(capsys):
 
 def test_asr_client_help_runs_as_module():
     out = subprocess.run(
-        [sys.executable, "-m", "scripts.asr_client", "--help"],
+        [sys.executable, "-m", "tools.asr_client", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
         timeout=30,
     ).stdout
-    assert "python -m scripts.asr_client tests/fixtures/timer.wav" in out
+    assert "python -m tools.asr_client tests/fixtures/timer.wav" in out

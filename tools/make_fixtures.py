@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scripts import proc
-from scripts.project import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURES_DIR = ROOT / "tests" / "fixtures"
 PHRASES_FILE = "phrases.json"
@@ -56,8 +57,8 @@ FIXTURES = (
 
 EPILOG = """\
 examples:
-  python -m scripts.make_fixtures             # rewrite tests/fixtures/*.wav and phrases.json
-  python -m scripts.make_fixtures --check     # exit 1 if the committed fixtures are stale
+  python -m tools.make_fixtures             # rewrite tests/fixtures/*.wav and phrases.json
+  python -m tools.make_fixtures --check     # exit 1 if the committed fixtures are stale
 """
 
 
@@ -118,7 +119,7 @@ def generate(out_dir: Path, fixtures: Sequence[Fixture]) -> list[Path]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.make_fixtures",
+        prog="python -m tools.make_fixtures",
         description=__doc__.splitlines()[0],
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -153,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if stale:
         print(
             f"error: stale fixtures in {args.out_dir}: {', '.join(stale)}: "
-            "run python -m scripts.make_fixtures",
+            "run python -m tools.make_fixtures",
             file=sys.stderr,
         )
         return 1

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from scripts.pipenv import PYPI_INDEX, isolated_pip_env
 from scripts.proc import ScriptError, progress, run
-from scripts.project import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
 
 STANDIN_DIR = ROOT / "tests" / "standin_space"
 APP = STANDIN_DIR / "app.py"
@@ -37,7 +38,7 @@ REQUIREMENTS_TXT = STANDIN_DIR / "requirements.txt"
 DEFAULT_CACHE = ROOT / ".cache" / "standin-space"
 PYTHON_VERSION = "3.11"
 PLATFORM = "x86_64-unknown-linux-gnu"
-COMPILE_COMMAND = "python -m scripts.standin compile"
+COMPILE_COMMAND = "python -m tools.standin compile"
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
@@ -46,9 +47,9 @@ COMPLETE_MARKER = ".complete"
 
 EPILOG = """\
 examples:
-  python -m scripts.standin ensure            # build the venv once; print its python
-  python -m scripts.standin serve --port 7860 # run on http://127.0.0.1:7860/ until Ctrl-C
-  python -m scripts.standin compile           # re-pin requirements.txt after editing the .in
+  python -m tools.standin ensure            # build the venv once; print its python
+  python -m tools.standin serve --port 7860 # run on http://127.0.0.1:7860/ until Ctrl-C
+  python -m tools.standin compile           # re-pin requirements.txt after editing the .in
 
 In tests: `with running_space() as url: HfSpaceEngine(url).transcribe(pcm)`.
 """
@@ -262,7 +263,7 @@ def running_space(
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.standin",
+        prog="python -m tools.standin",
         description=__doc__.splitlines()[0],
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -25,8 +25,8 @@ SAMPLE_RATE = 16_000
 FRAME_MS = 100
 START = {"type": "start", "sample_rate": SAMPLE_RATE, "encoding": "pcm_s16le", "language": "auto"}
 EPILOG = r"""examples:
-  python -m scripts.asr_client tests/fixtures/timer.wav
-  python -m scripts.asr_client tests/fixtures/two_utterances.wav --fast \
+  python -m tools.asr_client tests/fixtures/timer.wav
+  python -m tools.asr_client tests/fixtures/two_utterances.wav --fast \
       --url ws://127.0.0.1:8000/ws/asr
 """
 

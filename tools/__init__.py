@@ -1,0 +1,1 @@
+"""The example service's developer tools: a WebSocket client, the stand-in Space, fixtures."""
