@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
 
-from tools.asr_client import RouteMissingError, read_pcm, stream_pcm
 from scripts.proc import ScriptError
 from scripts.sim_server import log_tail
+from tools.asr_client import RouteMissingError, read_pcm, stream_pcm
 
 HOST = "127.0.0.1"
 TRY_TIMEOUT = 5.0  # Render's health check wants an answer within 5 s
