@@ -205,6 +205,7 @@ def space_process(
     python: Path | None = None,
     startup_timeout: float = STARTUP_TIMEOUT,
     delay: float = 0.0,
+    mode: str = "normal",
 ) -> Iterator[SpaceProcess]:
     """Start the stand-in, wait until it answers, yield it, and stop it on exit.
 
@@ -217,7 +218,8 @@ def space_process(
     url = f"http://{HOST}:{port}/"
     with tempfile.TemporaryDirectory(prefix="standin-space-") as tmp:
         log = Path(tmp) / "space.log"
-        cmd = [str(python), str(APP), "--host", HOST, "--port", str(port), "--delay", str(delay)]
+        cmd = [str(python), str(APP), "--host", HOST, "--port", str(port), "--delay", str(delay),
+               "--mode", mode]  # fmt: skip
         with log.open("wb") as out:
             # Long-running, so not through proc.run. It stays in our process group, so Ctrl-C
             # or a killed group takes it down even if we cannot stop it ourselves.
@@ -251,13 +253,16 @@ def running_space(
     python: Path | None = None,
     startup_timeout: float = STARTUP_TIMEOUT,
     delay: float = 0.0,
+    mode: str = "normal",
 ) -> Iterator[str]:
     """Run the stand-in Space on 127.0.0.1 (a free port when `port` is 0); yield its base URL.
 
     `python` defaults to the venv from ensure_env(); `delay` makes every call sleep first,
-    to play a slow Space.
+    to play a slow Space; `mode` is the app's --mode (normal, instant, garbage).
     """
-    with space_process(port, python=python, startup_timeout=startup_timeout, delay=delay) as space:
+    with space_process(
+        port, python=python, startup_timeout=startup_timeout, delay=delay, mode=mode
+    ) as space:
         yield space.url
 
 
@@ -283,13 +288,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the stand-in Space until Ctrl-C")
     serve.add_argument("--port", type=int, default=7860, help="port on 127.0.0.1 (0: any free one)")
     serve.add_argument("--delay", type=float, default=0.0, help="seconds each call sleeps first")
+    serve.add_argument(
+        "--mode",
+        choices=("normal", "instant", "garbage"),
+        default="normal",
+        help="normal: recognise; instant: fixed answer at once; garbage: HTML for API calls",
+    )
     return parser
 
 
-def serve(python: Path, port: int, delay: float) -> int:
+def serve(python: Path, port: int, delay: float, mode: str = "normal") -> int:
     # SIGTERM (a process manager, `kill`) would skip the clean-up that stops the Space.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    with space_process(port, python=python, delay=delay) as space:
+    with space_process(port, python=python, delay=delay, mode=mode) as space:
         print(space.url, flush=True)
         progress("serving the stand-in Space; Ctrl-C stops it")
         try:
@@ -311,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ensure":
             print(python)
             return 0
-        return serve(python, args.port, args.delay)
+        return serve(python, args.port, args.delay, args.mode)
     except ScriptError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -7,6 +7,10 @@ The recognition is real, done by pocketsphinx, so tests can assert on the words.
 It runs from its own environment (requirements.txt), never inside the test venv: gradio pins
 FastAPI/Starlette/pydantic ranges that can clash with the backend's. Start it through
 `python -m tools.standin serve`, or `tools.standin.running_space()` in tests.
+
+`--mode` plays other Spaces: `instant` answers a fixed tagged text without recognising (a Space
+that is never the bottleneck, for measuring the service), `garbage` serves its config but
+answers every API call with an HTML "sleeping" page, as a Space that is not really up does.
 """
 
 from __future__ import annotations
@@ -15,13 +19,18 @@ import argparse
 import os
 import threading
 import time
+from typing import Any
 
 import gradio as gr
 import numpy as np
 from pocketsphinx import Decoder
+from starlette.middleware import Middleware
 
 SAMPLE_RATE = 16_000
+MODES = ("normal", "instant", "garbage")
 TAGS = "<|en|><|NEUTRAL|><|Speech|><|woitn|>"
+INSTANT_TEXT = "instant answer"
+SLEEPING_PAGE = b"<!DOCTYPE html><html><body><h1>This Space is sleeping</h1></body></html>"
 NO_SPEECH = "<|nospeech|><|EMO_UNKNOWN|><|Event_UNK|><|woitn|>"  # what SenseVoice gives for silence
 
 
@@ -42,7 +51,23 @@ def to_pcm16k(sample_rate: int, samples: np.ndarray) -> bytes:
     return (np.clip(data, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
 
-def build_app(delay: float = 0.0) -> gr.Interface:
+class SleepingApi:
+    """ASGI middleware: every API call but the config gets a 200 HTML page instead of JSON."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or "/config" in path or "/gradio_api/" not in path:
+            await self.app(scope, receive, send)
+            return
+        headers = [(b"content-type", b"text/html"), (b"content-length", b"%d" % len(SLEEPING_PAGE))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": SLEEPING_PAGE})
+
+
+def build_app(delay: float = 0.0, mode: str = "normal") -> gr.Interface:
     """The Interface: recognise the audio with pocketsphinx and tag the text as SenseVoice does."""
     decoder = Decoder()  # default config: the English model inside the wheel
     lock = threading.Lock()  # one Decoder serves one utterance at a time
@@ -52,6 +77,8 @@ def build_app(delay: float = 0.0) -> gr.Interface:
             time.sleep(delay)
         if audio is None:
             return NO_SPEECH
+        if mode == "instant":
+            return TAGS + INSTANT_TEXT
         pcm = to_pcm16k(*audio)
         with lock:
             decoder.start_utt()
@@ -83,13 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--delay", type=float, default=0.0, help="seconds to sleep per call, to act as a slow Space"
     )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="normal",
+        help="normal: recognise; instant: answer a fixed text at once; garbage: answer API calls "
+        "with an HTML page (default: normal)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    build_app(args.delay).launch(
+    middleware = [Middleware(SleepingApi)] if args.mode == "garbage" else []
+    build_app(args.delay, args.mode).launch(
         server_name=args.host,
         server_port=args.port,
         share=False,
@@ -98,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
         inbrowser=False,
         ssr_mode=False,
         mcp_server=False,
+        app_kwargs={"middleware": middleware},
     )
 
 
