@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from featherweight.asr.base import EngineHealth, Transcript
 from featherweight.asr.hf_space import HfSpaceEngine
 from featherweight.errors import RemoteEngineError
 from tools.standin import running_space
@@ -37,64 +39,91 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def transcribe(engine: HfSpaceEngine, pcm: bytes) -> Transcript:
+    """One call on a loop of its own (the engine's client is made for it, and closed after)."""
+
+    async def call() -> Transcript:
+        try:
+            return await engine.transcribe(pcm)
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(call())
+
+
+def health(engine: HfSpaceEngine) -> EngineHealth:
+    async def check() -> EngineHealth:
+        try:
+            return await engine.health()
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(check())
+
+
 def test_hf_space_engine_standin_speech_gives_key_words_without_tags(standin_space: str) -> None:
     pcm, key_words = read_fixture("timer")
-    engine = HfSpaceEngine(standin_space, timeout=RECOGNITION_TIMEOUT)
-    try:
-        transcript = engine.transcribe(pcm)
-    finally:
-        engine.close()
+    transcript = transcribe(HfSpaceEngine(standin_space, timeout=RECOGNITION_TIMEOUT), pcm)
     assert "<|" not in transcript.text
     assert transcript.language == "en"
     assert set(key_words) <= set(transcript.text.split()), transcript.text
 
 
 def test_hf_space_engine_standin_health_ok(standin_space: str) -> None:
-    assert HfSpaceEngine(standin_space).health().ok
+    assert health(HfSpaceEngine(standin_space)).ok
 
 
 def test_hf_space_engine_standin_tiny_timeout_raises_remote_error(standin_space: str) -> None:
     pcm, _ = read_fixture("timer")
     with pytest.raises(RemoteEngineError, match=r"did not answer within 0\.001 s"):
-        HfSpaceEngine(standin_space, timeout=0.001).transcribe(pcm)
+        transcribe(HfSpaceEngine(standin_space, timeout=0.001), pcm)
 
 
 def test_hf_space_engine_slow_standin_result_times_out() -> None:
-    """The Client connects in time, but the call outlasts `timeout` and is abandoned."""
+    """The call outlasts `timeout`: it is given up at the deadline, not after the Space."""
     with running_space(delay=60.0) as url:
-        engine = HfSpaceEngine(url, timeout=3.0)
         started = time.monotonic()
-        try:
-            with pytest.raises(RemoteEngineError, match=r"did not answer within 3 s"):
-                engine.transcribe(SILENCE)
-        finally:
-            engine.close()
-        assert time.monotonic() - started < 8  # connecting and calling get 3 s each
+        with pytest.raises(RemoteEngineError, match=r"did not answer within 3 s"):
+            transcribe(HfSpaceEngine(url, timeout=3.0), SILENCE)
+        assert time.monotonic() - started < 5
+
+
+def test_hf_space_engine_garbage_standin_fails_and_reports_down() -> None:
+    """A Space that serves its config but answers its API with an HTML page is not up."""
+    with running_space(mode="garbage") as url:
+        with pytest.raises(RemoteEngineError, match="not JSON") as info:
+            transcribe(HfSpaceEngine(url), SILENCE)
+        assert info.value.reason == "answered something unexpected"
+        assert not health(HfSpaceEngine(url)).ok
 
 
 def test_hf_space_engine_closed_port_fails_fast_and_reports_down() -> None:
     engine = HfSpaceEngine(f"http://127.0.0.1:{free_port()}/", timeout=10)
     started = time.monotonic()
     with pytest.raises(RemoteEngineError, match=r"failed \(ConnectError\)"):
-        engine.transcribe(SILENCE)
-    health = engine.health()
+        transcribe(engine, SILENCE)
+    state = health(engine)
     assert time.monotonic() - started < 2
-    assert not health.ok
+    assert not state.ok
 
 
 def test_hf_space_engine_standin_stopped_then_restarted_recovers() -> None:
     """A Space that goes away fails calls and health quickly; once it is back, calls work again."""
     port = free_port()
-    engine = HfSpaceEngine(f"http://127.0.0.1:{port}/", timeout=RECOGNITION_TIMEOUT)
-    try:
-        with running_space(port):
-            assert engine.transcribe(SILENCE).text == ""
-        started = time.monotonic()
-        with pytest.raises(RemoteEngineError, match=f"127.0.0.1:{port}"):
-            engine.transcribe(SILENCE)
-        assert not engine.health().ok
-        assert time.monotonic() - started < 3
-        with running_space(port):
-            assert engine.transcribe(SILENCE).text == ""
-    finally:
-        engine.close()
+
+    async def scenario() -> None:
+        engine = HfSpaceEngine(f"http://127.0.0.1:{port}/", timeout=RECOGNITION_TIMEOUT)
+        try:
+            with running_space(port):
+                assert (await engine.transcribe(SILENCE)).text == ""
+            started = time.monotonic()
+            with pytest.raises(RemoteEngineError, match=f"127.0.0.1:{port}"):
+                await engine.transcribe(SILENCE)
+            assert not (await engine.health()).ok
+            assert time.monotonic() - started < 3
+            with running_space(port):
+                assert (await engine.transcribe(SILENCE)).text == ""
+        finally:
+            await engine.aclose()
+
+    asyncio.run(scenario())

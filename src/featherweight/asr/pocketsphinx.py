@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +21,21 @@ class PocketsphinxEngine:
 
     A decoder is not thread-safe, takes ~0.3 s to create and ~90 MiB to hold, so each call or
     stream borrows one from a small pool: idle decoders are reused, a new one is created when
-    all are busy, and at most `pool_size` idle ones are kept.
+    all are busy, and at most `pool_size` idle ones are kept. A borrowed decoder starts from the
+    state of a fresh one: its feature extraction (the running cepstral mean and the noise
+    estimate, which adapt to whatever it heard last) is reset first.
+
+    Its C extension never releases the GIL: threads do not make it faster. The async form that
+    `featherweight.asr.create_engine` builds runs it in worker processes instead.
 
     Args:
         lm: an n-gram language model file, replacing the general English one.
         jsgf: a JSGF grammar file; with `lm` or `jsgf` only those phrases are recognised.
         dict: a pronunciation dictionary file covering the words of `lm` or `jsgf`.
         pool_size: how many idle decoders to keep.
+        fwdflat: run the second, flat-lexicon search pass at the end of each utterance. It
+            costs ~0.1-0.2 s of CPU per utterance, all of it after the client stops, and on the
+            spoken phrases of `python -m tools.ps_options` it heard no more words.
 
     Raises:
         EngineUnavailableError: the lite-asr extra is missing or a model file cannot be loaded.
@@ -41,12 +50,13 @@ class PocketsphinxEngine:
         jsgf: str | None = None,
         dict: str | None = None,  # pocketsphinx's own name for the option
         pool_size: int = 2,
+        fwdflat: bool = False,
     ) -> None:
         try:
-            from pocketsphinx import Decoder
+            from pocketsphinx import Decoder  # type: ignore[import-untyped]
         except ImportError as exc:
             raise missing_extra_error(self.name) from exc
-        self._config: dict[str, Any] = {}
+        self._config: builtins.dict[str, Any] = {}
         for option, path in {"lm": lm, "jsgf": jsgf, "dict": dict}.items():
             # Checked here because pocketsphinx 5.1 segfaults on a missing file once another
             # decoder exists in the process.
@@ -59,6 +69,7 @@ class PocketsphinxEngine:
         # Python default (40,3,-1) makes a fresh decoder mishear most words of its first
         # utterance, the English model's own value (its feat.params) far fewer.
         self._config["cmninit"] = EN_US_CMNINIT
+        self._config["fwdflat"] = fwdflat
         self._decoder_class = Decoder
         self._pool_size = pool_size
         self._idle: list[Any] = []
@@ -89,8 +100,12 @@ class PocketsphinxEngine:
 
     def _acquire(self) -> Any:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
+            decoder = self._idle.pop() if self._idle else None
+        if decoder is not None:
+            # A reused decoder's cepstral mean and noise estimate have adapted to the last audio
+            # it heard (noise, a tone, DC): reset them, or its next utterance is misheard.
+            decoder.reinit_feat()
+            return decoder
         try:
             return self._decoder_class(**self._config)
         except (RuntimeError, ValueError) as exc:

@@ -1,313 +1,294 @@
-"""HfSpaceEngine against a fake gradio_client.Client; health() against loopback servers only."""
+"""HfSpaceEngine against a fake Gradio HTTP API (httpx.MockTransport): no network, no Space."""
 
 from __future__ import annotations
 
-import http.server
-import socket
-import threading
+import asyncio
+import io
+import json
 import time
 import wave
-from collections.abc import Callable, Iterator
-from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Any
 
-import gradio_client
 import httpx
-import httpx2
 import pytest
-import websockets.exceptions
-from gradio_client import exceptions as gradio_errors
-from gradio_client import utils as gradio_utils
 
-from featherweight.asr import hf_space
 from featherweight.asr.base import EngineHealth, Transcript
-from featherweight.asr.hf_space import HfSpaceEngine, call_with_deadline
+from featherweight.asr.hf_space import HfSpaceEngine
 from featherweight.errors import AudioError, EngineError, RemoteEngineError
 
-URL = "http://127.0.0.1:9/"  # never contacted: the Client is fake
+pytestmark = pytest.mark.anyio
+
+URL = "http://space.test/"
 TAGGED = "<|en|><|NEUTRAL|><|Speech|><|woitn|>hello world"
 PCM = b"\x00\x01" * 1600  # 0.1 s
-
-
-class FakeJob:
-    def __init__(self, client: FakeClient) -> None:
-        self.client = client
-
-    def result(self, timeout: float | None = None) -> Any:
-        self.client.result_timeouts.append(timeout)
-        if self.client.result_error is not None:
-            raise self.client.result_error
-        return self.client.answer
-
-
-class FakeClient:
-    """Records how the engine builds and calls it; `answer`/`result_error` set the outcome."""
-
-    instances: list[FakeClient]
-    init_error: BaseException | None = None
-    init_delay: float = 0.0
-    answer: Any = TAGGED
-    result_error: BaseException | None = None
-
-    def __init__(self, src: str, **kwargs: Any) -> None:
-        if self.init_delay:
-            time.sleep(self.init_delay)
-        if self.init_error is not None:
-            raise self.init_error
-        self.src = src if src.startswith("http") else "https://owner-space.hf.space/"
-        self.kwargs = kwargs
-        self.calls: list[tuple[tuple[Any, ...], str | None]] = []
-        self.wavs: list[tuple[int, int, int, int]] = []
-        self.result_timeouts: list[float | None] = []
-        self.closed = False
-        type(self).instances.append(self)
-
-    def submit(self, *args: Any, api_name: str | None = None) -> FakeJob:
-        self.calls.append((args, api_name))
-        with wave.open(args[0]["path"], "rb") as wav:
-            self.wavs.append(
-                (wav.getframerate(), wav.getnchannels(), wav.getsampwidth(), wav.getnframes())
-            )
-        return FakeJob(self)
-
-    def close(self) -> None:
-        self.closed = True
+HOST = "https://owner-name.hf.space"
 
 
 @pytest.fixture
-def fake_client(monkeypatch: pytest.MonkeyPatch) -> type[FakeClient]:
-    """A fresh FakeClient class patched in as gradio_client.Client."""
-    cls = type("FakeClientForTest", (FakeClient,), {"instances": []})
-    monkeypatch.setattr(gradio_client, "Client", cls)
-    return cls
+def anyio_backend() -> str:
+    return "asyncio"
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class FakeGradio:
+    """The HTTP API of a Gradio app with one audio endpoint, recording every request.
+
+    `answer` is the endpoint's output; `fault` replaces one route's answer with a response.
+    """
+
+    def __init__(self, answer: Any = TAGGED, prefix: str = "/gradio_api") -> None:
+        self.answer = answer
+        self.prefix = prefix
+        self.requests: list[httpx.Request] = []
+        self.faults: dict[str, httpx.Response | Exception] = {}
+        self.delay = 0.0
+        self.event = "complete"
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        path = request.url.path
+        route = path.removeprefix(self.prefix) if path != "/config" else "/config"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        fault = self.faults.get(route)
+        if isinstance(fault, Exception):
+            raise fault
+        if fault is not None:
+            return fault
+        if request.url.host == "huggingface.co":
+            return httpx.Response(200, json={"id": "owner/name", "host": HOST})
+        if route == "/config":
+            return httpx.Response(200, json={"version": "6.0", "api_prefix": self.prefix})
+        if route == "/upload":
+            return httpx.Response(200, json=["/tmp/gradio/abc/utterance.wav"])
+        if route == "/call/predict":
+            return httpx.Response(200, json={"event_id": "e1"})
+        if route == "/call/predict/e1":
+            body = f"event: heartbeat\ndata: null\n\nevent: {self.event}\n"
+            body += f"data: {json.dumps([self.answer] if self.event == 'complete' else None)}\n\n"
+            return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+        return httpx.Response(404, json={"detail": "Not Found"})
+
+    def paths(self) -> list[str]:
+        return [f"{r.method} {r.url.host}{r.url.path}" for r in self.requests]
+
+    def headers(self, header: str) -> list[str | None]:
+        return [r.headers.get(header) for r in self.requests]
 
 
 @pytest.fixture
-def make_http_server() -> Iterator[Callable[[int], str]]:
-    """Start loopback HTTP servers that answer every GET with the given status; yield their URL."""
-    servers: list[http.server.HTTPServer] = []
-
-    def make(status: int) -> str:
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield make
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+def gradio() -> FakeGradio:
+    return FakeGradio()
 
 
-def test_hf_space_engine_init_creates_no_client(fake_client: type[FakeClient]) -> None:
-    HfSpaceEngine(URL)
-    assert fake_client.instances == []
+def engine_for(gradio: FakeGradio, space: str = URL, **options: Any) -> HfSpaceEngine:
+    return HfSpaceEngine(space, transport=httpx.MockTransport(gradio), **options)
 
 
-def test_hf_space_engine_url_used_directly_with_trailing_slash(
-    fake_client: type[FakeClient],
+def uploaded_wav(request: httpx.Request) -> tuple[int, int, int, bytes]:
+    body = request.read()
+    wav = body[body.index(b"RIFF") : body.rindex(b"\r\n--")]
+    with wave.open(io.BytesIO(wav), "rb") as w:
+        return w.getframerate(), w.getnchannels(), w.getsampwidth(), w.readframes(w.getnframes())
+
+
+async def test_hf_space_engine_init_makes_no_request(gradio: FakeGradio) -> None:
+    engine_for(gradio)
+    assert gradio.requests == []
+
+
+async def test_hf_space_engine_transcribe_uploads_calls_and_reads_the_result(
+    gradio: FakeGradio,
 ) -> None:
-    HfSpaceEngine("http://127.0.0.1:9/app").transcribe(PCM)
-    assert fake_client.instances[0].src == "http://127.0.0.1:9/app/"
+    transcript = await engine_for(gradio).transcribe(PCM)
+    assert transcript == Transcript(text="hello world", language="en")
+    assert gradio.paths() == [
+        "GET space.test/config",
+        "POST space.test/gradio_api/upload",
+        "POST space.test/gradio_api/call/predict",
+        "GET space.test/gradio_api/call/predict/e1",
+    ]
+    assert uploaded_wav(gradio.requests[1]) == (16000, 1, 2, PCM)
+    sent = json.loads(gradio.requests[2].content)
+    assert sent == {
+        "data": [
+            {
+                "path": "/tmp/gradio/abc/utterance.wav",
+                "orig_name": "utterance.wav",
+                "meta": {"_type": "gradio.FileData"},
+            }
+        ]
+    }
 
 
-def test_hf_space_engine_name_left_to_client_for_hub_resolution(
-    fake_client: type[FakeClient],
-) -> None:
-    HfSpaceEngine("hz6666/SenseVoiceSmall").transcribe(PCM)
-    assert fake_client.instances[0].src == "https://owner-space.hf.space/"
+async def test_hf_space_engine_second_call_reuses_config_and_client(gradio: FakeGradio) -> None:
+    engine = engine_for(gradio)
+    await engine.transcribe(PCM)
+    client = engine._client
+    await engine.transcribe(PCM)
+    assert engine._client is client
+    assert gradio.paths().count("GET space.test/config") == 1
 
 
-def test_hf_space_engine_token_given_passed_as_token_kwarg(fake_client: type[FakeClient]) -> None:
-    HfSpaceEngine(URL, token="hf_secret").transcribe(PCM)
-    assert fake_client.instances[0].kwargs["token"] == "hf_secret"
+async def test_hf_space_engine_gradio_4_has_no_api_prefix() -> None:
+    gradio = FakeGradio(prefix="")
+    assert (await engine_for(gradio).transcribe(PCM)).text == "hello world"
+    assert "POST space.test/upload" in gradio.paths()
 
 
-def test_hf_space_engine_no_token_sends_none_from_machine(fake_client: type[FakeClient]) -> None:
-    """False, not None: None would make huggingface_hub send a locally saved token."""
-    HfSpaceEngine(URL).transcribe(PCM)
-    assert fake_client.instances[0].kwargs["token"] is False
+async def test_hf_space_engine_api_name_without_slash_is_normalised(gradio: FakeGradio) -> None:
+    await engine_for(gradio, api_name="predict").transcribe(PCM)
+    assert "POST space.test/gradio_api/call/predict" in gradio.paths()
 
 
-def test_hf_space_engine_client_options_quiet_and_bounded(fake_client: type[FakeClient]) -> None:
-    HfSpaceEngine(URL, timeout=7.5).transcribe(PCM)
-    kwargs = fake_client.instances[0].kwargs
-    assert kwargs["verbose"] is False
-    assert kwargs["download_files"] is False
-    assert kwargs["httpx_kwargs"] == {"timeout": 7.5}
+async def test_hf_space_engine_space_id_resolved_through_hub_once(gradio: FakeGradio) -> None:
+    engine = engine_for(gradio, "owner/name")
+    await engine.transcribe(PCM)
+    await engine.transcribe(PCM)
+    assert gradio.paths()[:2] == [
+        "GET huggingface.co/api/spaces/owner/name",
+        "GET owner-name.hf.space/config",
+    ]
+    assert gradio.paths().count("GET huggingface.co/api/spaces/owner/name") == 1
 
 
-def test_hf_space_engine_client_accepting_analytics_gets_it_off(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    seen: dict[str, Any] = {}
-
-    class Client(FakeClient):
-        instances: ClassVar[list[FakeClient]] = []
-
-        def __init__(self, src: str, *, analytics_enabled: bool = True, **kwargs: Any) -> None:
-            seen["analytics_enabled"] = analytics_enabled
-            super().__init__(src, **kwargs)
-
-    monkeypatch.setattr(gradio_client, "Client", Client)
-    HfSpaceEngine(URL).transcribe(PCM)
-    assert seen == {"analytics_enabled": False}
+async def test_hf_space_engine_token_goes_to_hub_and_hf_space_host(gradio: FakeGradio) -> None:
+    await engine_for(gradio, "owner/name", token="hf_secret").transcribe(PCM)
+    assert gradio.requests[0].headers["authorization"] == "Bearer hf_secret"
+    assert set(gradio.headers("x-hf-authorization")[1:]) == {"Bearer hf_secret"}
 
 
-def test_hf_space_engine_transcribe_passes_timeout_to_result(
-    fake_client: type[FakeClient],
-) -> None:
-    HfSpaceEngine(URL, timeout=12.0).transcribe(PCM)
-    assert fake_client.instances[0].result_timeouts == [12.0]
-
-
-@pytest.mark.parametrize("api_name", ["/predict", "predict"])
-def test_hf_space_engine_api_name_sent_with_leading_slash(
-    fake_client: type[FakeClient], api_name: str
-) -> None:
-    HfSpaceEngine(URL, api_name=api_name).transcribe(PCM)
-    assert fake_client.instances[0].calls[0][1] == "/predict"
-
-
-def test_hf_space_engine_transcribe_uploads_16k_mono_s16_wav(
-    fake_client: type[FakeClient],
-) -> None:
-    HfSpaceEngine(URL).transcribe(PCM)
-    assert fake_client.instances[0].wavs == [(16_000, 1, 2, 1600)]
-
-
-def test_hf_space_engine_tagged_answer_stripped_with_language(
-    fake_client: type[FakeClient],
-) -> None:
-    assert HfSpaceEngine(URL).transcribe(PCM) == Transcript(text="hello world", language="en")
-
-
-def test_hf_space_engine_second_call_reuses_client(fake_client: type[FakeClient]) -> None:
-    engine = HfSpaceEngine(URL)
-    engine.transcribe(PCM)
-    engine.transcribe(PCM)
-    assert len(fake_client.instances) == 1
-
-
-def test_hf_space_engine_non_text_answer_raises_remote_error(
-    fake_client: type[FakeClient],
-) -> None:
-    fake_client.answer = {"path": "/tmp/x.wav"}
-    with pytest.raises(RemoteEngineError, match=r"returned dict from /predict, not text"):
-        HfSpaceEngine(URL).transcribe(PCM)
-
-
-def test_hf_space_engine_odd_byte_count_raises_audio_error(fake_client: type[FakeClient]) -> None:
-    with pytest.raises(AudioError, match="3 bytes"):
-        HfSpaceEngine(URL).transcribe(b"\x00\x01\x02")
-
-
-TRANSPORT_ERRORS = [
-    httpx.ConnectError("[Errno 111] Connection refused"),
-    httpx.ReadError("connection reset"),
-    httpx.RemoteProtocolError("peer closed connection"),
-    httpx2.ConnectError("Name or service not known"),
-    websockets.exceptions.InvalidURI("ws://x", "bad"),
-    websockets.exceptions.ConnectionClosedError(None, None),
-    gradio_utils.QueueError("Queue is full! Please try again."),
-    gradio_utils.TooManyRequestsError("Too many requests"),
-    gradio_utils.InvalidAPIEndpointError(),
-    ConnectionResetError(104, "Connection reset by peer"),
-    OSError("network unreachable"),
-    ValueError("Could not fetch config for http://127.0.0.1:9/"),
-    KeyError("msg"),
-]
-
-
-@pytest.mark.parametrize("error", TRANSPORT_ERRORS, ids=lambda e: type(e).__name__)
-def test_hf_space_engine_error_from_result_raises_remote_error_naming_space(
-    fake_client: type[FakeClient], error: Exception
-) -> None:
-    fake_client.result_error = error
-    with pytest.raises(RemoteEngineError, match=r"^the Space 'http://127\.0\.0\.1:9/' failed \("):
-        HfSpaceEngine(URL).transcribe(PCM)
-
-
-@pytest.mark.parametrize("error", TRANSPORT_ERRORS, ids=lambda e: type(e).__name__)
-def test_hf_space_engine_error_from_client_creation_raises_remote_error(
-    fake_client: type[FakeClient], error: Exception
-) -> None:
-    fake_client.init_error = error
-    with pytest.raises(RemoteEngineError, match=r"hz6666/SenseVoiceSmall"):
-        HfSpaceEngine("hz6666/SenseVoiceSmall").transcribe(PCM)
+async def test_hf_space_engine_token_goes_to_hf_space_url(gradio: FakeGradio) -> None:
+    await engine_for(gradio, "https://owner-name.hf.space", token="hf_secret").transcribe(PCM)
+    assert set(gradio.headers("x-hf-authorization")) == {"Bearer hf_secret"}
 
 
 @pytest.mark.parametrize(
-    "error",
-    [TimeoutError(), httpx.ReadTimeout("timed out"), httpx2.ConnectTimeout("timed out")],
-    ids=lambda e: type(e).__name__,
-)
-def test_hf_space_engine_timeout_raises_remote_error_saying_so(
-    fake_client: type[FakeClient], error: Exception
+    "space",
+    ["http://space.test/", "https://evil.example/", "http://owner-name.hf.space/",
+     "https://huggingface.co.evil.example/"],
+)  # fmt: skip
+async def test_hf_space_engine_token_never_sent_to_other_hosts(
+    gradio: FakeGradio, space: str
 ) -> None:
-    fake_client.result_error = error
-    with pytest.raises(RemoteEngineError, match=r"did not answer within 2\.5 s"):
-        HfSpaceEngine(URL, timeout=2.5).transcribe(PCM)
+    engine = engine_for(gradio, space, token="hf_secret")
+    await engine.transcribe(PCM)
+    assert engine.token_withheld
+    assert all("hf_secret" not in str(r.headers) for r in gradio.requests)
 
 
-def test_hf_space_engine_hanging_client_creation_stopped_at_timeout(
-    fake_client: type[FakeClient],
+async def test_hf_space_engine_token_to_any_host_when_opted_in(gradio: FakeGradio) -> None:
+    engine = engine_for(gradio, token="hf_secret", token_to_any_host=True)
+    await engine.transcribe(PCM)
+    assert not engine.token_withheld
+    assert set(gradio.headers("x-hf-authorization")) == {"Bearer hf_secret"}
+
+
+async def test_hf_space_engine_no_token_sends_no_authorization(gradio: FakeGradio) -> None:
+    await engine_for(gradio, "owner/name").transcribe(PCM)
+    assert gradio.headers("authorization") == [None] * 5
+    assert gradio.headers("x-hf-authorization") == [None] * 5
+
+
+async def test_hf_space_engine_non_text_answer_raises_remote_error(gradio: FakeGradio) -> None:
+    gradio.answer = {"not": "text"}
+    with pytest.raises(RemoteEngineError, match="returned dict from /predict, not text") as info:
+        await engine_for(gradio).transcribe(PCM)
+    assert info.value.reason == "answered something unexpected"
+
+
+async def test_hf_space_engine_error_event_raises_refused(gradio: FakeGradio) -> None:
+    gradio.event = "error"
+    with pytest.raises(RemoteEngineError, match="refused the request") as info:
+        await engine_for(gradio).transcribe(PCM)
+    assert info.value.reason == "refused the request"
+
+
+async def test_hf_space_engine_html_page_raises_not_json(gradio: FakeGradio) -> None:
+    gradio.faults["/upload"] = httpx.Response(200, text="<html>sleeping</html>")
+    with pytest.raises(RemoteEngineError, match=r"/gradio_api/upload with text/plain.*not JSON"):
+        await engine_for(gradio).transcribe(PCM)
+
+
+async def test_hf_space_engine_server_error_raises_with_status(gradio: FakeGradio) -> None:
+    gradio.faults["/call/predict"] = httpx.Response(502, text="Bad Gateway")
+    with pytest.raises(RemoteEngineError, match="answered HTTP 502 to /gradio_api/call/predict"):
+        await engine_for(gradio).transcribe(PCM)
+
+
+async def test_hf_space_engine_stream_without_result_raises(gradio: FakeGradio) -> None:
+    gradio.faults["/call/predict/e1"] = httpx.Response(200, text="event: heartbeat\ndata: null\n\n")
+    with pytest.raises(RemoteEngineError, match="closed its event stream without a result"):
+        await engine_for(gradio).transcribe(PCM)
+
+
+async def test_hf_space_engine_transport_error_rereads_config_next_time(
+    gradio: FakeGradio,
 ) -> None:
-    fake_client.init_delay = 1.0
+    engine = engine_for(gradio)
+    gradio.faults["/upload"] = httpx.ConnectError("refused")
+    with pytest.raises(RemoteEngineError, match=r"failed \(ConnectError\): refused") as info:
+        await engine.transcribe(PCM)
+    assert info.value.reason == "could not be reached"
+    del gradio.faults["/upload"]
+    await engine.transcribe(PCM)
+    assert gradio.paths().count("GET space.test/config") == 2
+
+
+async def test_hf_space_engine_slow_space_times_out_at_the_deadline(gradio: FakeGradio) -> None:
+    gradio.delay = 5.0
     started = time.monotonic()
-    with pytest.raises(RemoteEngineError, match=r"did not answer within 0\.1 s"):
-        HfSpaceEngine(URL, timeout=0.1).transcribe(PCM)
-    assert time.monotonic() - started < 0.8
+    with pytest.raises(RemoteEngineError, match=r"did not answer within 0\.2 s") as info:
+        await engine_for(gradio).transcribe(PCM, timeout=0.2)
+    assert time.monotonic() - started < 2
+    assert info.value.reason == "did not answer in time"
 
 
-def test_hf_space_engine_transport_error_recreates_client(fake_client: type[FakeClient]) -> None:
-    engine = HfSpaceEngine(URL)
-    fake_client.result_error = httpx.ReadError("connection reset")
-    with pytest.raises(RemoteEngineError):
-        engine.transcribe(PCM)
-    fake_client.result_error = None
-    assert engine.transcribe(PCM).text == "hello world"
-    assert len(fake_client.instances) == 2
-    assert fake_client.instances[0].closed
+async def test_hf_space_engine_credentials_in_url_never_in_messages(gradio: FakeGradio) -> None:
+    engine = engine_for(gradio, "http://user:s3cret@space.test/")
+    gradio.faults["/config"] = httpx.Response(500)
+    with pytest.raises(RemoteEngineError) as info:
+        await engine.transcribe(PCM)
+    assert "s3cret" not in str(info.value) and "http://***@space.test/" in str(info.value)
+    assert "s3cret" not in engine.label
 
 
-def test_hf_space_engine_app_error_keeps_client_and_says_refused(
-    fake_client: type[FakeClient],
+async def test_hf_space_engine_odd_byte_count_raises_audio_error(gradio: FakeGradio) -> None:
+    with pytest.raises(AudioError, match="3 bytes"):
+        await engine_for(gradio).transcribe(b"\x00\x01\x02")
+    assert gradio.requests == []
+
+
+async def test_hf_space_health_transcribes_silence(gradio: FakeGradio) -> None:
+    assert (await engine_for(gradio).health()).ok
+    assert uploaded_wav(gradio.requests[1])[3] == bytes(16000)
+
+
+async def test_hf_space_health_garbage_answer_is_down(gradio: FakeGradio) -> None:
+    gradio.faults["/call/predict"] = httpx.Response(200, text="<html>sleeping</html>")
+    health = await engine_for(gradio).health()
+    assert health == EngineHealth(False, health.detail) and "not JSON" in health.detail
+
+
+async def test_hf_space_health_hanging_space_is_down_within_its_deadline(
+    gradio: FakeGradio,
 ) -> None:
-    engine = HfSpaceEngine(URL)
-    fake_client.result_error = gradio_errors.AppError("audio too long")
-    with pytest.raises(RemoteEngineError, match="refused the request: audio too long"):
-        engine.transcribe(PCM)
-    fake_client.result_error = None
-    engine.transcribe(PCM)
-    assert len(fake_client.instances) == 1
+    gradio.delay = 30.0
+    started = time.monotonic()
+    health = await engine_for(gradio).health()
+    assert time.monotonic() - started < 4.5
+    assert not health.ok and "did not answer within 3 s" in health.detail
 
 
-def test_hf_space_engine_close_closes_client(fake_client: type[FakeClient]) -> None:
-    engine = HfSpaceEngine(URL)
-    engine.transcribe(PCM)
-    engine.close()
-    assert fake_client.instances[0].closed
+async def test_hf_space_engine_aclose_closes_client(gradio: FakeGradio) -> None:
+    engine = engine_for(gradio)
+    await engine.transcribe(PCM)
+    client = engine._client
+    await engine.aclose()
+    assert client is not None and client.is_closed and engine._client is None
 
 
-def test_hf_space_engine_open_stream_returns_none() -> None:
-    assert HfSpaceEngine(URL).open_stream() is None
+async def test_hf_space_engine_open_stream_returns_none(gradio: FakeGradio) -> None:
+    assert await engine_for(gradio).open_stream() is None
 
 
 @pytest.mark.parametrize("space", ["", "   "])
@@ -317,77 +298,5 @@ def test_hf_space_engine_empty_space_raises_engine_error(space: str) -> None:
 
 
 def test_hf_space_engine_zero_timeout_raises_engine_error() -> None:
-    with pytest.raises(EngineError, match="timeout must be positive"):
+    with pytest.raises(EngineError, match="must be positive"):
         HfSpaceEngine(URL, timeout=0)
-
-
-def test_hf_space_health_closed_port_reports_down_quickly() -> None:
-    url = f"http://127.0.0.1:{closed_port()}/"
-    started = time.monotonic()
-    health = HfSpaceEngine(url).health()
-    assert time.monotonic() - started < 4
-    assert not health.ok
-    assert url in health.detail
-    assert "ConnectError" in health.detail
-
-
-def test_hf_space_health_answering_space_reports_ok(
-    make_http_server: Callable[[int], str],
-) -> None:
-    assert HfSpaceEngine(make_http_server(200)).health().ok
-
-
-def test_hf_space_health_server_error_reports_status(
-    make_http_server: Callable[[int], str],
-) -> None:
-    url = make_http_server(503)
-    assert HfSpaceEngine(url).health() == EngineHealth(
-        ok=False, detail=f"the Space {url!r} answered HTTP 503"
-    )
-
-
-def test_hf_space_health_name_resolved_through_hub_then_probed(
-    monkeypatch: pytest.MonkeyPatch, make_http_server: Callable[[int], str]
-) -> None:
-    url = make_http_server(200)
-    import huggingface_hub
-
-    monkeypatch.setattr(huggingface_hub, "space_info", lambda *a, **k: SimpleNamespace(host=url))
-    assert HfSpaceEngine("owner/space").health().ok
-
-
-def test_hf_space_health_hub_error_reports_down_without_raising(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import huggingface_hub
-
-    def unreachable(*args: Any, **kwargs: Any) -> None:
-        raise httpx2.ConnectError("Name or service not known")
-
-    monkeypatch.setattr(huggingface_hub, "space_info", unreachable)
-    health = HfSpaceEngine("owner/space").health()
-    assert not health.ok
-    assert health.detail == (
-        "the Space 'owner/space' failed (ConnectError): Name or service not known"
-    )
-
-
-def test_hf_space_health_hanging_probe_reports_down_within_deadline(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(hf_space, "HEALTH_TIMEOUT", 0.1)
-    release = threading.Event()
-    monkeypatch.setattr(HfSpaceEngine, "_probe", lambda self: release.wait(5))
-    started = time.monotonic()
-    health = HfSpaceEngine(URL).health()
-    release.set()
-    assert time.monotonic() - started < 1
-    assert health == EngineHealth(ok=False, detail=f"the Space {URL!r} did not answer within 0.1 s")
-
-
-def test_call_with_deadline_error_reraised_in_caller() -> None:
-    def fail() -> None:
-        raise LookupError("boom")
-
-    with pytest.raises(LookupError, match="boom"):
-        call_with_deadline(fail, 1.0)

@@ -5,7 +5,7 @@ import types
 import pytest
 
 import featherweight.asr
-from featherweight.asr import ENGINE_NAMES, base, create_engine
+from featherweight.asr import ENGINE_NAMES, base, create_blocking_engine, create_engine
 from featherweight.errors import EngineNotFoundError, EngineUnavailableError
 
 
@@ -46,8 +46,15 @@ def test_registry_hf_space_passes_options_to_its_engine(monkeypatch):
     assert engine.options == {"space": "user/space", "api_name": "/predict", "timeout": 5.0}
 
 
+def test_registry_blocking_engine_of_remote_name_lists_local_choices():
+    with pytest.raises(EngineNotFoundError) as info:
+        create_blocking_engine("hf-space")
+    assert str(info.value) == "unknown engine 'hf-space': choose one of pocketsphinx, sensevoice"
+
+
 def test_registry_reexports_protocol_types():
-    for name in ("Engine", "Stream", "Transcript", "EngineHealth", "SAMPLE_RATE"):
+    names = ("Engine", "Stream", "BlockingEngine", "BlockingStream", "Transcript", "EngineHealth")
+    for name in (*names, "SAMPLE_RATE"):
         assert getattr(featherweight.asr, name) is getattr(base, name)
         assert name in featherweight.asr.__all__
 
@@ -58,7 +65,8 @@ def test_registry_import_loads_no_engine_runtime():
         "import sys, featherweight.asr, featherweight.audio;"
         "print(sorted(m for m in ('pocketsphinx', 'funasr', 'numpy', 'gradio_client',"
         " 'featherweight.asr.pocketsphinx', 'featherweight.asr.sensevoice',"
-        " 'featherweight.asr.hf_space') if m in sys.modules))"
+        " 'featherweight.asr.hf_space', 'httpx', 'featherweight.asr.workers')"
+        " if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
