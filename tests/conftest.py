@@ -21,6 +21,9 @@ _LEAKY_PREFIXES = (
     "IDLE_",
     "SILENCE_",
     "HEALTH_",
+    "ENGINE_",
+    "STREAMS_",
+    "SHUTDOWN_",
 )
 
 

@@ -37,8 +37,10 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(default=64_000, gt=0)  # one WebSocket frame: 2 s of audio
     max_session_s: float = Field(default=300.0, gt=0)  # audio and wall-clock time per session
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)  # POST /api/transcribe
-    max_sessions: int = Field(default=8, gt=0)  # concurrent WebSocket sessions
-    max_engine_calls: int = Field(default=2, gt=0)  # engine calls running at once (threads)
+    # Concurrent WebSocket sessions; unset: what the engine holds (pocketsphinx: its workers
+    # times streams per worker; the remote engine: 200; SenseVoice: 8).
+    max_sessions: int | None = Field(default=None, gt=0)
+    max_engine_calls: int = Field(default=2, gt=0)  # whole-utterance engine calls at once
     idle_timeout_s: float = Field(default=30.0, gt=0)  # longest wait for a client message
 
     # Segmentation: frames quieter than the threshold are silence; an utterance ends after
@@ -47,11 +49,35 @@ class Settings(BaseSettings):
     silence_ms: int = Field(default=600, gt=0)
     max_utterance_s: float = Field(default=15.0, gt=0)
 
-    # Health: Render probes every few seconds; answers are cached and each check is bounded.
-    health_cache_s: float = Field(default=5.0, ge=0)
+    # Health: the outcome of the engine's calls within HEALTH_CACHE_S, or, when there were
+    # none, one real probe (bounded by HEALTH_TIMEOUT_S) whose answer stands that long.
+    health_cache_s: float = Field(default=60.0, ge=0)
     health_timeout_s: float = Field(default=3.0, gt=0)
 
     render_git_commit: str | None = None  # set by Render: the deployed commit
+
+    # --- Capacity, back-pressure, per-client limits and shutdown (svc-core) -----------------
+    # pocketsphinx runs in worker processes: 0 means one per usable core.
+    engine_workers: int = Field(default=0, ge=0)
+    # Streams one pocketsphinx worker holds at once (~90 MiB each); unset: the measured default.
+    streams_per_worker: int | None = Field(default=None, gt=0)
+    # Whole-utterance engine calls (every remote call, every POST) may wait in a queue of this
+    # length, holding at most this much audio, for at most ENGINE_DEADLINE_S in all (wait and
+    # call; unset: HF_TIMEOUT). Beyond that they are refused at once with a retry hint.
+    engine_queue: int = Field(default=32, ge=0)
+    engine_queue_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    engine_deadline_s: float | None = Field(default=None, gt=0)
+    # Per client address (as the app sees it): engine calls per minute, and per session the
+    # utterances it may send and the seconds of speech it may have waiting for the engine.
+    max_calls_per_minute: int = Field(default=60, gt=0)
+    max_utterances_per_session: int = Field(default=120, gt=0)
+    max_backlog_s: float = Field(default=20.0, gt=0)
+    # On SIGTERM: seconds to finish finals and requests in hand before closing with 1012.
+    # Keep it below uvicorn's --timeout-graceful-shutdown and Render's maxShutdownDelaySeconds.
+    shutdown_grace_s: float = Field(default=30.0, ge=0)
+    # Send HF_TOKEN to an HF_SPACE URL that is not a Hugging Face host (https on
+    # huggingface.co or *.hf.space); off, such a Space gets no token.
+    hf_token_any_host: bool = False
 
     @field_validator("use_local_asr", mode="before")
     @classmethod

@@ -7,10 +7,12 @@ from fastapi import FastAPI
 from backend.app.config import Settings, get_settings
 from backend.app.lifespan import CleanStartupFailure, build_lifespan
 from backend.app.routes import asr, health, page, transcribe
-from featherweight.asr.base import Engine
+from featherweight.asr.base import BlockingEngine, Engine
 
 
-def create_app(*, settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    *, settings: Settings | None = None, engine: Engine | BlockingEngine | None = None
+) -> FastAPI:
     """Build the app. Tests pass `settings` and a fake `engine`; production passes neither."""
     app = FastAPI(
         title="Featherweight",

@@ -1,46 +1,85 @@
-"""Engine health for GET /health: bounded in time, run off the event loop, cached briefly."""
+"""Engine health for GET /health: what the engine did lately, or a bounded real probe.
+
+A config endpoint that answers says little: a Space can serve its config while every
+transcription fails (asleep, broken, answering garbage). So health is judged by the outcome of
+the engine's real calls within the last `window_s`; only when there were none does /health make
+one real call of its own (the engine's `health()`: the remote engine transcribes half a second
+of silence), bounded by `timeout`, and that outcome then stands for the window like any other.
+"""
 
 from __future__ import annotations
 
-import math
+import time
+from collections import deque
+from dataclasses import dataclass
 
 import anyio
 
 from featherweight.asr.base import Engine, EngineHealth
+from featherweight.urls import redact
+
+
+@dataclass(frozen=True)
+class Outcome:
+    at: float
+    ok: bool
+    detail: str
+    probe: bool = False
 
 
 async def probe(engine: Engine, timeout: float) -> EngineHealth:
-    """Ask the engine for its health in a worker thread; give up after `timeout` seconds."""
+    """Ask the engine for its health; give up after `timeout` seconds."""
     with anyio.move_on_after(timeout):
         try:
-            # Abandoned rather than awaited on timeout: a hung Space must not hang the probe.
-            return await anyio.to_thread.run_sync(engine.health, abandon_on_cancel=True)
+            return await engine.health()
         except Exception as exc:  # the engine's own bug: report it, keep serving
             return EngineHealth(False, f"health check failed: {type(exc).__name__}: {exc}")
     return EngineHealth(False, f"health check took longer than {timeout:g} s")
 
 
-class HealthCache:
-    """The last health answer per engine, reused for `ttl` seconds.
+class EngineMonitor:
+    """Keeps the outcome of recent engine calls and turns them into a health answer."""
 
-    Render probes every few seconds; each probe of the remote engine would otherwise be a
-    request to someone else's Space. A lock makes concurrent probes share one check.
-    """
-
-    def __init__(self, ttl: float = 5.0, timeout: float = 3.0) -> None:
-        self.ttl = ttl
+    def __init__(self, window_s: float = 60.0, timeout: float = 3.0) -> None:
+        self.window_s = window_s
         self.timeout = timeout
-        self._lock: anyio.Lock | None = None
-        self._engine: Engine | None = None
-        self._checked_at = -math.inf
-        self._last = EngineHealth(False, "not checked yet")
+        self._outcomes: deque[Outcome] = deque(maxlen=100)
+        self._probing: anyio.Lock | None = None
+
+    def record(self, ok: bool, detail: str = "", *, probe: bool = False) -> None:
+        """Note how a real engine call ended (not calls refused before reaching the engine)."""
+        self._outcomes.append(Outcome(time.monotonic(), ok, redact(detail), probe))
 
     async def check(self, engine: Engine) -> EngineHealth:
-        """The engine's health, from the cache when it is fresh."""
-        self._lock = self._lock or anyio.Lock()
-        async with self._lock:
-            fresh = anyio.current_time() - self._checked_at < self.ttl
-            if engine is not self._engine or not fresh:
-                self._last = await probe(engine, self.timeout)
-                self._engine, self._checked_at = engine, anyio.current_time()
-            return self._last
+        """Health from the calls of the last window, or from a probe when there were none."""
+        recent = self._recent()
+        if not recent:
+            self._probing = self._probing or anyio.Lock()
+            async with self._probing:  # concurrent checks share one probe
+                recent = self._recent()
+                if not recent:
+                    state = await probe(engine, self.timeout)
+                    self.record(state.ok, state.detail, probe=True)
+                    recent = [self._outcomes[-1]]
+        return summarise(recent)
+
+    def _recent(self) -> list[Outcome]:
+        since = time.monotonic() - self.window_s
+        return [outcome for outcome in self._outcomes if outcome.at >= since]
+
+
+def summarise(recent: list[Outcome]) -> EngineHealth:
+    """`degraded` when the latest call failed; the detail counts the failures in the window."""
+    last = recent[-1]
+    if last.probe:
+        return EngineHealth(last.ok, "" if last.ok else last.detail)
+    failed = sum(not outcome.ok for outcome in recent)
+    if last.ok:
+        detail = f"{failed} of the last {len(recent)} engine calls failed" if failed else ""
+        return EngineHealth(True, detail)
+    age = time.monotonic() - last.at
+    return EngineHealth(
+        False,
+        f"{failed} of the last {len(recent)} engine calls failed; the latest, {age:.0f} s ago: "
+        f"{last.detail}",
+    )

@@ -1,31 +1,86 @@
-"""One /ws/asr session: audio in, utterances segmented on silence, partial and final text out."""
+"""One /ws/asr session: a reader that never stops reading, and a worker that feeds the engine.
+
+The reader takes every client message as it arrives, applies the protocol, cuts the audio into
+utterances and queues the speech for the worker; the worker sends it to the engine and the
+replies to the client. The two are apart so that a slow engine call never leaves the socket
+unread: the server's keepalive pings still get their pongs, and a client that leaves is noticed
+at once, which cancels its engine work.
+
+How the session ends is in `outcome` (None: the client sent stop and got its finals).
+"""
 
 from __future__ import annotations
 
-import contextlib
+import logging
+import math
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from fastapi import WebSocket
 
+from backend.app import protocol
 from backend.app.config import Settings
-from backend.app.protocol import POLICY, Audio, Event, ProtocolError, Start, Stop, final, partial
+from backend.app.errors import ShuttingDownError, public_error
+from backend.app.protocol import (
+    ENGINE_FAILED,
+    POLICY,
+    RESTARTING,
+    TRY_LATER,
+    Audio,
+    Event,
+    ProtocolError,
+    Start,
+    Stop,
+)
 from backend.app.state import Service
-from featherweight.asr.base import SAMPLE_RATE, Engine, Stream
+from featherweight.asr.base import SAMPLE_RATE, Stream
 from featherweight.audio import Chunk, Segmenter
-from featherweight.errors import FeatherweightError
+from featherweight.errors import AudioError, EngineBusyError, FeatherweightError
 
+logger = logging.getLogger("uvicorn.error")
 Reply = dict[str, Any]
 BYTES_PER_SECOND = SAMPLE_RATE * 2
 
 
-class Session:
-    """State of one connection. Streaming engines get each chunk as it comes; others get
-    the whole utterance when it ends. Every engine call runs in a worker thread."""
+@dataclass(frozen=True)
+class End:
+    """The last item for the worker: finish what is queued, then end with `error` (or 1000)."""
 
-    def __init__(self, service: Service, engine: Engine, settings: Settings) -> None:
+    error: ProtocolError | None = None
+
+
+def shutting_down() -> ProtocolError:
+    message = "the server is restarting: reconnect to continue"
+    return ProtocolError("shutting_down", message, RESTARTING, flush=True, retry_after=1.0)
+
+
+def engine_failure(exc: FeatherweightError, session: str) -> ProtocolError:
+    """The error and close code for an engine call that failed or was refused."""
+    failure = public_error(exc, session)
+    close = {"busy": TRY_LATER, "rate_limited": TRY_LATER, "shutting_down": RESTARTING}
+    error = ProtocolError(
+        failure.code,
+        failure.message,
+        close.get(failure.code, ENGINE_FAILED),
+        error_id=failure.error_id,
+        retry_after=failure.retry_after,
+    )
+    error.logged = True
+    return error
+
+
+class Session:
+    """State of one connection; `run()` serves it, `close()` tells the client how it ended."""
+
+    def __init__(self, websocket: WebSocket, service: Service, settings: Settings) -> None:
+        self.id = secrets.token_hex(4)
+        self.websocket = websocket
         self.service = service
-        self.engine = engine
         self.settings = settings
+        self.client = websocket.client.host if websocket.client else "unknown"
         self.segmenter = Segmenter(
             sample_rate=SAMPLE_RATE,
             threshold_dbfs=settings.silence_threshold_dbfs,
@@ -34,68 +89,188 @@ class Session:
         )
         self.deadline = anyio.current_time() + settings.max_session_s
         self.max_audio_bytes = int(settings.max_session_s * BYTES_PER_SECOND)
-        self.audio_bytes = 0
+        self.max_backlog_bytes = int(settings.max_backlog_s * BYTES_PER_SECOND)
+        self.audio_bytes = self.backlog_bytes = 0
         self.started = False  # a start message or audio has arrived
-        self.stopped = False
-        self.utterances = 0
+        self.stopped = False  # stop (or an ending error) has arrived: later messages are ignored
+        self.gone = False  # the client left
+        self.utterances = 0  # finals sent
+        self.engine_utterances = 0  # utterances cut from the audio, each an engine call
+        self.outcome: ProtocolError | None = None
+        self._work_scope = anyio.CancelScope()
+        self._inbox: MemoryObjectSendStream[Chunk | End]
+        self._outbox: MemoryObjectReceiveStream[Chunk | End]
         self._may_stream = True
         self._stream: Stream | None = None
         self._buffer = bytearray()
         self._last_partial: str | None = None
 
-    def receive_timeout(self) -> float:
-        """How long to wait for the next message: the idle limit or what is left of the session."""
+    async def run(self) -> None:
+        """Serve the session until it ends; cancelling it (shutdown) drops the engine work."""
+        # Unbounded in items; the audio in it is bounded by max_backlog_s.
+        self._inbox, self._outbox = anyio.create_memory_object_stream[Chunk | End](math.inf)
+        try:
+            with self._inbox, self._outbox:
+                await self._serve()
+        finally:
+            await self._abandon()
+
+    async def _serve(self) -> None:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(self._read)
+            tasks.start_soon(self._watch_drain)
+            await self._work()
+            tasks.cancel_scope.cancel()
+
+    async def greet(self) -> bool:
+        """Send `ready`; False if the client has already left."""
+        settings = self.settings
+        ready = protocol.ready(
+            self.service.engine.name, settings.max_frame_bytes, settings.max_session_s
+        )
+        try:
+            await self.websocket.send_json(ready)
+        except Exception:
+            self.gone = True
+        return not self.gone
+
+    async def close(self) -> None:
+        """Send the error that ended the session, if any, and close with its code."""
+        outcome = self.outcome
+        if outcome is not None and not outcome.logged:
+            logger.info("session %s: %s %s: %s", self.id, outcome.close_code, outcome.code,
+                        outcome.message)  # fmt: skip
+        if self.gone:
+            return
+        try:
+            if outcome is not None:
+                await self.websocket.send_json(outcome.frame())
+            await self.websocket.close(outcome.close_code if outcome else protocol.NORMAL)
+        except Exception:  # the client left meanwhile: nothing to tell it
+            self.gone = True
+
+    # -- the reader ----------------------------------------------------------------------------
+
+    async def _read(self) -> None:
+        while True:
+            timeout = math.inf if self.stopped else self._receive_timeout()
+            message = None
+            with anyio.move_on_after(timeout):
+                try:
+                    message = await self.websocket.receive()
+                except Exception:  # the connection broke under the read
+                    break
+            if message is None:
+                self._end(self._timed_out())
+            elif message["type"] == "websocket.disconnect":
+                break
+            elif not self.stopped:
+                try:
+                    self._apply(
+                        protocol.parse_message(dict(message), self.settings.max_frame_bytes)
+                    )
+                except ProtocolError as exc:
+                    self._end(exc)
+        self.gone = True
+        self._work_scope.cancel()  # nobody will read its results
+
+    def _apply(self, event: Event) -> None:
+        if isinstance(event, Start):
+            if self.started:  # checked before the fields: a second start is this, whatever it holds
+                message = "start must be the first message, and come once"
+                raise ProtocolError("unexpected_start", message, POLICY)
+            protocol.check_start(event.fields)
+            self.started = True
+        elif isinstance(event, Stop):
+            self._end(None)
+        else:
+            self._add_audio(event)
+
+    def _add_audio(self, audio: Audio) -> None:
+        if self.audio_bytes + len(audio.pcm) > self.max_audio_bytes:
+            raise self._too_long()
+        self.started = True
+        self.audio_bytes += len(audio.pcm)
+        for chunk in self.segmenter.feed(audio.pcm):
+            self._queue(chunk)
+            if chunk.ends_utterance:
+                self.engine_utterances += 1
+                if self.engine_utterances >= self.settings.max_utterances_per_session:
+                    limit = self.settings.max_utterances_per_session
+                    message = (
+                        f"the session reached its limit of {limit} utterances: start a new one"
+                    )
+                    raise ProtocolError("too_many_utterances", message, POLICY, flush=True)
+        if self.backlog_bytes > self.max_backlog_bytes:
+            seconds = self.backlog_bytes / BYTES_PER_SECOND
+            message = f"{seconds:.0f} s of audio are waiting for the engine: try again later"
+            raise ProtocolError("busy", message, TRY_LATER, retry_after=seconds)
+
+    def _queue(self, item: Chunk | End) -> None:
+        if isinstance(item, Chunk):
+            self.backlog_bytes += len(item.pcm)
+        self._inbox.send_nowait(item)
+
+    def _end(self, error: ProtocolError | None) -> None:
+        """Stop taking messages; finish the queued audio first when the error allows it."""
+        self.stopped = True
+        if error is None or error.flush:
+            self._queue(End(error))
+        else:
+            self.outcome = error
+            self._work_scope.cancel()
+
+    async def _watch_drain(self) -> None:
+        await self.service.drain.started.wait()
+        if not self.stopped:  # a session that sent stop finishes normally
+            self._end(shutting_down())
+
+    def _receive_timeout(self) -> float:
         left = self.deadline - anyio.current_time()
         return max(0.0, min(self.settings.idle_timeout_s, left))
 
-    def timed_out(self) -> ProtocolError:
-        """The error for a receive that timed out: the session ran too long, or went idle."""
+    def _timed_out(self) -> ProtocolError:
         if anyio.current_time() >= self.deadline:
-            return self.too_long()
+            return self._too_long()
         limit = self.settings.idle_timeout_s
-        return ProtocolError("idle_timeout", f"no message for {limit:g} s: closing", POLICY)
+        return ProtocolError(
+            "idle_timeout", f"no message for {limit:g} s: closing", POLICY, flush=True
+        )
 
-    def too_long(self) -> ProtocolError:
+    def _too_long(self) -> ProtocolError:
         limit = self.settings.max_session_s
         message = f"the session passed its limit of {limit:g} s: start a new one"
         return ProtocolError("session_too_long", message, POLICY, flush=True)
 
-    async def handle(self, event: Event) -> list[Reply]:
-        """Apply one client event; return the messages to send back."""
-        if isinstance(event, Start):
-            if self.started:
-                message = "start must be the first message, and come once"
-                raise ProtocolError("unexpected_start", message, POLICY)
-            self.started = True
-            return []
-        if isinstance(event, Stop):
-            self.stopped = True
-            return await self.finish()
-        return await self.feed(event)
+    # -- the worker ----------------------------------------------------------------------------
 
-    async def feed(self, audio: Audio) -> list[Reply]:
-        if self.audio_bytes + len(audio.pcm) > self.max_audio_bytes:
-            raise self.too_long()
-        self.started = True
-        self.audio_bytes += len(audio.pcm)
-        replies: list[Reply] = []
-        for chunk in self.segmenter.feed(audio.pcm):
-            replies += await self._take(chunk)
-        return replies
+    async def _work(self) -> None:
+        with self._work_scope:
+            try:
+                async for item in self._outbox:
+                    if isinstance(item, End):
+                        await self._finish(item)
+                        return
+                    self.backlog_bytes -= len(item.pcm)
+                    await self._send(await self._take(item))
+            except FeatherweightError as exc:
+                self.outcome = engine_failure(exc, self.id)
 
-    async def finish(self) -> list[Reply]:
-        """End the session's audio: the last utterance's final, if it has any text."""
-        chunk = self.segmenter.flush()
-        replies = await self._take(chunk) if chunk is not None else []
-        return replies + await self._end_utterance()
+    async def _finish(self, end: End) -> None:
+        """The finals of what is left, then the session's outcome."""
+        try:
+            chunk = self.segmenter.flush()
+            await self._send(await self._take(chunk) if chunk else [])
+            await self._send(await self._end_utterance())
+        except FeatherweightError as exc:
+            if end.error is None:
+                raise
+            public_error(exc, self.id)  # logged; the error below says why the session ends
+        self.outcome = end.error
 
-    async def abandon(self) -> None:
-        """Finish an open stream whose text nobody will read, so the engine gets its resources
-        back (pocketsphinx returns the decoder to its pool)."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            with anyio.CancelScope(shield=True), contextlib.suppress(FeatherweightError):
-                await self.service.call(stream.finish)
+    async def _send(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            await self.websocket.send_json(reply)
 
     async def _take(self, chunk: Chunk) -> list[Reply]:
         replies = await self._add(chunk.pcm) if chunk.pcm else []
@@ -104,25 +279,26 @@ class Session:
         return replies
 
     async def _add(self, pcm: bytes) -> list[Reply]:
+        engine = self.service.engine
         if self._stream is None and self._may_stream and not self._buffer:
-            self._stream = await self.service.call(self.engine.open_stream)
+            self._stream = await self._record(engine.open_stream())
             self._may_stream = self._stream is not None
         if self._stream is None:
             self._buffer += pcm
             return []
-        text = await self.service.call(self._stream.feed, pcm)
+        text = await self._record(self._stream.feed(pcm))
         if not text or text == self._last_partial:
             return []
         self._last_partial = text
-        return [partial(text)]
+        return [protocol.partial(text)]
 
     async def _end_utterance(self) -> list[Reply]:
         if self._stream is not None:
             stream, self._stream = self._stream, None
-            transcript = await self.service.call(stream.finish)
+            transcript = await self._record(stream.finish(), outcome=True)
         elif self._buffer:
             pcm, self._buffer = bytes(self._buffer), bytearray()
-            transcript = await self.service.call(self.engine.transcribe, pcm)
+            transcript = await self.service.transcribe(pcm, self.client)
         else:
             return []
         self._last_partial = None
@@ -130,4 +306,24 @@ class Session:
         if not text:  # silence or noise: no final, so `utterance` counts what was said
             return []
         self.utterances += 1
-        return [final(text, self.utterances)]
+        return [protocol.final(text, self.utterances)]
+
+    async def _record(self, call: Any, *, outcome: bool = False) -> Any:
+        """Await a stream call, noting an engine failure (or, with `outcome`, a success)."""
+        try:
+            result = await call
+        except (AudioError, EngineBusyError, ShuttingDownError):
+            raise
+        except FeatherweightError as exc:
+            self.service.monitor.record(False, str(exc))
+            raise
+        if outcome:
+            self.service.monitor.record(True)
+        return result
+
+    async def _abandon(self) -> None:
+        """Drop an open stream whose text nobody will read, so the engine gets it back."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with anyio.CancelScope(shield=True):
+                await stream.aclose()

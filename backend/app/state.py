@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import dataclass
 
-import anyio
-
+from backend.app.drain import Drain
+from backend.app.engine_queue import EngineQueue
 from backend.app.protocol import TRY_LATER, ProtocolError
-from backend.app.readiness import HealthCache
-from featherweight.asr.base import Engine
-from featherweight.errors import EngineError, FeatherweightError
-
-logger = logging.getLogger("uvicorn.error")
-
-T = TypeVar("T")
+from backend.app.readiness import EngineMonitor
+from featherweight.asr.base import Engine, Transcript
 
 
 class SessionGate:
@@ -32,7 +25,7 @@ class SessionGate:
         """Hold a place for one session, or raise ProtocolError (1013) when none is free."""
         if self.open >= self.limit:
             message = f"the server is serving its limit of {self.limit} sessions: try again later"
-            raise ProtocolError("busy", message, TRY_LATER)
+            raise ProtocolError("busy", message, TRY_LATER, retry_after=5.0)
         self.open += 1
         try:
             yield
@@ -46,20 +39,20 @@ class Service:
 
     engine: Engine
     version: str
-    engine_calls: anyio.CapacityLimiter
+    queue: EngineQueue
     sessions: SessionGate
-    health: HealthCache = field(default_factory=HealthCache)
+    monitor: EngineMonitor
+    drain: Drain
 
-    async def call(self, function: Callable[..., T], *args: object) -> T:
-        """Run a blocking engine call in a worker thread, at most `engine_calls` at once.
+    async def transcribe(self, pcm: bytes, client: str) -> Transcript:
+        """One whole utterance through the engine queue (bounded wait, deadline, rate).
 
-        An engine's own bug surfaces as EngineError (logged with its traceback), so the
-        client gets an error message instead of a dropped connection.
+        Raises:
+            EngineBusyError: refused now; its retry_after says when to try again.
+            FeatherweightError: the engine failed or the audio is unusable.
         """
-        try:
-            return await anyio.to_thread.run_sync(function, *args, limiter=self.engine_calls)
-        except FeatherweightError:
-            raise
-        except Exception as exc:
-            logger.exception("An engine call failed unexpectedly")
-            raise EngineError(f"unexpected {type(exc).__name__}: {exc}") from exc
+
+        async def call(timeout: float) -> Transcript:
+            return await self.engine.transcribe(pcm, timeout)
+
+        return await self.queue.run(call, size=len(pcm), client=client)

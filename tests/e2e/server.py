@@ -24,7 +24,10 @@ from websockets.sync.client import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
-SETTINGS_PREFIXES = ("USE_LOCAL_ASR", "LOCAL_ASR_", "HF_", "SENSEVOICE_", "RENDER_", "MAX_")
+SETTINGS_PREFIXES = (
+    "USE_LOCAL_ASR", "LOCAL_ASR_", "HF_", "SENSEVOICE_", "RENDER_", "MAX_", "ENGINE_", "STREAMS_",
+    "SHUTDOWN_", "IDLE_", "HEALTH_",
+)  # fmt: skip
 FRAME_BYTES = 3200  # 100 ms of 16 kHz s16le
 
 

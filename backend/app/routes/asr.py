@@ -5,84 +5,53 @@ The server sends `ready` as soon as it accepts the connection. The client may th
 binary audio without it means these defaults; `language` is accepted and not used yet),
 binary frames of 16 kHz mono s16le PCM, and {"type":"stop"}. The server answers with
 `partial` (streaming engines), `final` {text, utterance} per utterance (segmented on
-silence), and on bad input or failure `error` {code, message}, then closes:
+silence), and on bad input or failure `error` {code, message, error_id?, retry_after_s?},
+then closes:
 
     close  error codes
     1000   (none)          after stop, once the last final is sent
     1003   unsupported_sample_rate, unsupported_encoding
     1007   invalid_json, invalid_message, invalid_start, invalid_audio (odd byte count)
-    1008   unknown_type, unexpected_start, idle_timeout, session_too_long (finals sent first)
+    1008   unknown_type, unexpected_start, idle_timeout, session_too_long,
+           too_many_utterances (finals first, for the last three)
     1009   frame_too_large
-    1011   engine_error
-    1013   busy (too many sessions)
+    1011   engine_error (with an error_id for the server log)
+    1012   shutting_down (finals first, unless the shutdown grace period is over)
+    1013   busy, rate_limited (with retry_after_s)
 """
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any
+from fastapi import APIRouter, WebSocket
 
-import anyio
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-
-from backend.app import protocol
-from backend.app.deps import EngineDep, ServiceDep, SettingsDep
-from backend.app.protocol import ENGINE_FAILED, NORMAL, ProtocolError
-from backend.app.session import Session
-from featherweight.errors import FeatherweightError
+from backend.app.deps import ServiceDep, SettingsDep
+from backend.app.errors import public_error
+from backend.app.protocol import ENGINE_FAILED, ProtocolError
+from backend.app.session import Session, shutting_down
 
 router = APIRouter(tags=["asr"])
 
 
 @router.websocket("/ws/asr")
-async def recognise(
-    websocket: WebSocket, service: ServiceDep, engine: EngineDep, settings: SettingsDep
-) -> None:
+async def recognise(websocket: WebSocket, service: ServiceDep, settings: SettingsDep) -> None:
     """Recognise speech streamed as PCM frames."""
     await websocket.accept()
-    session = Session(service, engine, settings)
-    try:
-        with service.sessions.admit():
-            await websocket.send_json(
-                protocol.ready(engine.name, settings.max_frame_bytes, settings.max_session_s)
+    session = Session(websocket, service, settings)
+    with service.drain.work() as work:
+        try:
+            if service.drain.draining:
+                raise shutting_down()
+            with service.sessions.admit():
+                if await session.greet():
+                    await session.run()
+        except ProtocolError as exc:  # refused before it started
+            session.outcome = exc
+        except Exception as exc:  # a bug: logged with its traceback under an error id
+            failure = public_error(exc, session.id)
+            session.outcome = ProtocolError(
+                failure.code, failure.message, ENGINE_FAILED, error_id=failure.error_id
             )
-            while not session.stopped:
-                message = await receive(websocket, session)
-                event = protocol.parse_message(message, settings.max_frame_bytes)
-                await send_all(websocket, await session.handle(event))
-        await websocket.close(NORMAL)
-    except ProtocolError as exc:
-        await refuse(websocket, session, exc)
-    except FeatherweightError as exc:  # an engine failed: this session ends, others go on
-        await refuse(websocket, session, ProtocolError("engine_error", str(exc), ENGINE_FAILED))
-    except WebSocketDisconnect:
-        pass  # the client left; nothing to tell it
-    finally:
-        await session.abandon()
-
-
-async def receive(websocket: WebSocket, session: Session) -> dict[str, Any]:
-    """The next client message; raise on disconnect, idle timeout or the session's end."""
-    with anyio.move_on_after(session.receive_timeout()):
-        message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1000))
-        return message
-    raise session.timed_out()
-
-
-async def send_all(websocket: WebSocket, replies: list[dict[str, Any]]) -> None:
-    for reply in replies:
-        await websocket.send_json(reply)
-
-
-async def refuse(websocket: WebSocket, session: Session, exc: ProtocolError) -> None:
-    """Send the error and close with its code; first the finals it owes, if it keeps audio."""
-    try:
-        if exc.flush:
-            with contextlib.suppress(FeatherweightError):  # the error below says why it ends
-                await send_all(websocket, await session.finish())
-        await websocket.send_json(protocol.error(exc.code, exc.message))
-        await websocket.close(exc.close_code)
-    except (WebSocketDisconnect, RuntimeError):
-        pass  # the client is already gone
+            session.outcome.logged = True
+    if work.cancelled_caught:  # the shutdown grace period is over
+        session.outcome = shutting_down()
+    await session.close()

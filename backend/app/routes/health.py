@@ -31,9 +31,9 @@ async def live() -> Liveness:
 
 @router.get("/health", response_model_exclude_none=True)
 async def health(service: ServiceDep, engine: EngineDep) -> Readiness:
-    """Report readiness: 200 always, `degraded` when the engine cannot serve right now."""
+    """Report readiness: 200 always, `degraded` when the engine's recent calls failed."""
     # A Space that is down keeps 200: restarting this instance cannot fix someone else's Space.
-    state = await service.health.check(engine)
+    state = await service.monitor.check(engine)
     return Readiness(
         status="ok" if state.ok else "degraded",
         engine=engine.name,

@@ -5,8 +5,10 @@
 413  larger than MAX_UPLOAD_BYTES
 415  neither multipart/form-data nor audio/wav, or the bytes are not a RIFF/WAVE file
 422  a WAV the service cannot use: corrupt, or not 16 kHz mono 16-bit PCM
-500  the local engine failed
-503  the remote engine (the Space) failed, timed out or could not be reached
+429  this client made MAX_CALLS_PER_MINUTE engine calls in the last minute (Retry-After)
+500  the local engine failed (the body gives an error id for the server log)
+503  the engine queue is full or the server is restarting (Retry-After), or the remote
+     engine (the Space) failed, timed out or could not be reached (an error id)
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
 from backend.app.deps import EngineDep, ServiceDep, SettingsDep
+from backend.app.errors import ShuttingDownError, http_error
 from backend.app.upload import read_wav
 from featherweight.asr.base import SAMPLE_RATE
 from featherweight.audio import decode_wav
-from featherweight.errors import AudioError, FeatherweightError, RemoteEngineError
+from featherweight.errors import AudioError, FeatherweightError
 
 router = APIRouter(tags=["asr"])
 
@@ -49,17 +52,21 @@ async def transcribe(
     request: Request, service: ServiceDep, engine: EngineDep, settings: SettingsDep
 ) -> TranscriptOut:
     """Transcribe one 16 kHz mono 16-bit WAV file."""
-    data = await read_wav(request, settings.max_upload_bytes)
-    try:
-        pcm = decode_wav(data)
-    except AudioError as exc:
-        raise HTTPException(422, str(exc)) from None
-    try:
-        transcript = await service.call(engine.transcribe, pcm)
-    except RemoteEngineError as exc:
-        raise HTTPException(503, f"the remote engine failed: {exc}") from None
-    except FeatherweightError as exc:
-        raise HTTPException(500, f"the engine failed: {exc}") from None
+    if service.drain.draining:
+        raise http_error(ShuttingDownError("the server is restarting: try again", 1.0))
+    with service.drain.work() as work:
+        data = await read_wav(request, settings.max_upload_bytes)
+        try:
+            pcm = decode_wav(data)
+        except AudioError as exc:
+            raise HTTPException(422, str(exc)) from None
+        client = request.client.host if request.client else "unknown"
+        try:
+            transcript = await service.transcribe(pcm, client)
+        except FeatherweightError as exc:
+            raise http_error(exc) from None
+    if work.cancelled_caught:  # the shutdown grace period ended first
+        raise http_error(ShuttingDownError("the server restarted before it finished", 1.0))
     return TranscriptOut(
         text=transcript.text.strip(),
         language=transcript.language,

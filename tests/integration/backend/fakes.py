@@ -99,7 +99,10 @@ class FakeEngine:
 
 
 def failing_remote() -> FakeEngine:
-    return FakeEngine(error=RemoteEngineError("the Space 'x/y' did not answer within 30 s"))
+    error = RemoteEngineError(
+        "the Space 'x/y' did not answer within 30 s", "did not answer in time"
+    )
+    return FakeEngine(error=error)
 
 
 def read_until_close(ws: Any) -> tuple[list[dict[str, Any]], int]:

@@ -212,17 +212,25 @@ def test_asr_idle_client_closes_1008_without_hanging(make_client):
     assert (error["code"], code) == ("idle_timeout", 1008)
 
 
-def test_asr_engine_failure_closes_1011(make_client):
+def test_asr_engine_failure_closes_1011_with_error_id_logged_with_detail(make_client, caplog):
     error, code = error_and_code(make_client(failing_remote()), tone(1.0), {"type": "stop"})
     assert (error["code"], code) == ("engine_error", 1011)
-    assert "did not answer" in error["message"]
+    assert (
+        error["message"]
+        == f"the speech engine did not answer in time (error id {error['error_id']})"
+    )
+    logged = [r for r in caplog.records if error["error_id"] in r.message]
+    assert len(logged) == 1 and "the Space 'x/y' did not answer within 30 s" in logged[0].message
+    assert logged[0].exc_info is None  # an expected failure: one line, no traceback
 
 
-def test_asr_engine_bug_closes_1011(make_client):
+def test_asr_engine_bug_closes_1011_and_logs_its_traceback(make_client, caplog):
     client = make_client(FakeEngine(error=ZeroDivisionError("oops")))
     error, code = error_and_code(client, tone(1.0), {"type": "stop"})
     assert (error["code"], code) == ("engine_error", 1011)
-    assert "ZeroDivisionError" in error["message"]
+    assert "ZeroDivisionError" not in error["message"] and error["error_id"] in error["message"]
+    logged = [r for r in caplog.records if error["error_id"] in r.message]
+    assert "ZeroDivisionError: oops" in logged[0].message and logged[0].exc_info is not None
 
 
 def test_asr_session_over_limit_closes_1013_and_first_keeps_working(make_client):

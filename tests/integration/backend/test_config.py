@@ -88,13 +88,28 @@ def test_engine_spec_remote_passes_space_options():
     settings = Settings(_env_file=None, hf_token="hf_x", hf_space="http://127.0.0.1:1/")
     assert engine_spec(settings) == (
         "hf-space",
-        {"space": "http://127.0.0.1:1/", "api_name": "/predict", "token": "hf_x", "timeout": 30.0},
+        {
+            "space": "http://127.0.0.1:1/",
+            "api_name": "/predict",
+            "token": "hf_x",
+            "timeout": 30.0,
+            "token_to_any_host": False,
+        },
     )
 
 
-def test_engine_spec_pocketsphinx_needs_no_options():
+def test_engine_spec_token_to_any_host_needs_opt_in():
+    settings = Settings(_env_file=None, hf_token_any_host=True)
+    assert engine_spec(settings)[1]["token_to_any_host"] is True
+
+
+def test_engine_spec_pocketsphinx_defaults_to_a_worker_per_core():
     settings = Settings(_env_file=None, use_local_asr=True, local_asr_engine="pocketsphinx")
-    assert engine_spec(settings) == ("pocketsphinx", {})
+    assert engine_spec(settings) == ("pocketsphinx", {"workers": None, "streams_per_worker": None})
+    chosen = Settings(
+        _env_file=None, use_local_asr=True, local_asr_engine="pocketsphinx", engine_workers=3
+    )
+    assert engine_spec(chosen)[1]["workers"] == 3
 
 
 def test_engine_spec_sensevoice_passes_model_only_when_set():

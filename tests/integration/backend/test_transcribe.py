@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from featherweight.errors import EngineError
 from tests.integration.backend.fakes import FakeEngine, failing_remote, tone, wav_bytes
 
@@ -98,16 +100,22 @@ def test_transcribe_empty_body_is_400(make_client):
     assert response.status_code == 400
 
 
-def test_transcribe_remote_engine_failure_is_503(make_client):
+def test_transcribe_remote_engine_failure_is_503_with_error_id_and_no_detail(make_client, caplog):
     response = post_file(make_client(failing_remote()), wav_bytes(tone(0.5)))
+    detail = response.json()["detail"]
     assert response.status_code == 503
-    assert "did not answer" in response.json()["detail"]
+    assert re.fullmatch(
+        r"the speech engine did not answer in time \(error id [0-9a-f]{8}\)", detail
+    )
+    assert "x/y" not in detail
+    error_id = detail[-9:-1]
+    assert any(error_id in r.message and "x/y" in r.message for r in caplog.records)
 
 
-def test_transcribe_local_engine_failure_is_500(make_client):
+def test_transcribe_local_engine_failure_is_500_with_error_id(make_client, caplog):
     engine = FakeEngine(error=EngineError("model crashed"))
     response = post_file(make_client(engine), wav_bytes(tone(0.5)))
-    assert (response.status_code, response.json()["detail"]) == (
-        500,
-        "the engine failed: model crashed",
-    )
+    detail = response.json()["detail"]
+    assert response.status_code == 500
+    assert re.fullmatch(r"the speech engine failed \(error id [0-9a-f]{8}\)", detail)
+    assert any(detail[-9:-1] in r.message and "model crashed" in r.message for r in caplog.records)
