@@ -4,7 +4,8 @@ Every call that sends a whole utterance to the engine (each one to the remote Sp
 /api/transcribe with any engine) goes through here. At most `concurrency` run at once; others
 wait in order. A call is refused at once, with a retry hint, when
 
-- `max_waiting` calls are already waiting, or the audio held would pass `max_bytes`;
+- every slot is taken and `max_waiting` calls wait already, or the audio held would pass
+  `max_bytes`;
 - it could not finish within `deadline_s` at the measured pace (a moving average of how long
   calls take, times the calls ahead of it);
 - its client made `per_minute` calls in the last minute.
@@ -30,6 +31,7 @@ from featherweight.errors import AudioError, EngineBusyError, FeatherweightError
 T = TypeVar("T")
 WINDOW_S = 60.0
 SMOOTHING = 0.2  # weight of the newest call in the moving average of call durations
+MIN_CALL_S = 1.0  # a slot that comes free with less time left than this is no use
 
 
 class ClientRate:
@@ -104,7 +106,9 @@ class EngineQueue:
             finally:
                 self.waiting -= 1
             left = deadline - time.monotonic()
-            if not got_slot:
+            if not got_slot or left < min(MIN_CALL_S, self.deadline_s / 10):
+                if got_slot:
+                    self._slots.release()
                 raise EngineBusyError(
                     f"no engine slot came free within {self.deadline_s:g} s: try again later",
                     self.retry_after(),
@@ -139,9 +143,10 @@ class EngineQueue:
         return max(1.0, rounds * (self.mean_s or 1.0))
 
     def _admit(self, size: int) -> None:
-        if self.waiting >= self.max_waiting:
+        if self.waiting + self.running >= self.concurrency + self.max_waiting:
             raise EngineBusyError(
-                f"{self.waiting} engine calls are waiting already: try again later",
+                f"{self.running} engine calls are running and {self.waiting} waiting already: "
+                "try again later",
                 self.retry_after(),
             )
         if self.bytes + size > self.max_bytes:

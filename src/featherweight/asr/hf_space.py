@@ -117,9 +117,9 @@ class HfSpaceEngine:
             async with asyncio.timeout(limit):
                 raw = await self._predict(wav_bytes(pcm))
         except TimeoutError:
-            raise self._error(f"did not answer within {limit:g} s", TOO_SLOW) from None
+            raise self._error(f"did not answer within {limit:.3g} s", TOO_SLOW) from None
         except httpx.TimeoutException as exc:
-            raise self._error(f"did not answer within {limit:g} s ({exc})", TOO_SLOW) from None
+            raise self._error(f"did not answer within {limit:.3g} s ({exc})", TOO_SLOW) from None
         except httpx.HTTPStatusError as exc:
             status, url = exc.response.status_code, exc.request.url.path
             raise self._error(f"answered HTTP {status} to {url}", REFUSED) from None

@@ -64,7 +64,7 @@ async def within(timeout: float | None, name: str, call: Awaitable[T]) -> T:
         async with asyncio.timeout(timeout):
             return await call
     except TimeoutError:
-        raise EngineError(f"engine {name!r} did not finish within {timeout:g} s") from None
+        raise EngineError(f"engine {name!r} did not finish within {timeout:.3g} s") from None
 
 
 class ThreadedStream:

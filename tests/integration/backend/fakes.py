@@ -113,3 +113,65 @@ def read_until_close(ws: Any) -> tuple[list[dict[str, Any]], int]:
         if message["type"] == "websocket.close":
             return messages, message.get("code", 1000)
         messages.append(json.loads(message["text"]))
+
+
+class SlowEngine:
+    """An async Engine whose whole-utterance calls take `delay` seconds each.
+
+    It counts calls started, finished and cancelled, and honours `timeout` the way the remote
+    engine does (RemoteEngineError at the deadline).
+    """
+
+    name = "slow"
+
+    def __init__(self, delay: float = 30.0, *, streaming: bool = False) -> None:
+        self.delay = delay
+        self.streaming = streaming
+        self.started = self.finished = self.cancelled = 0
+
+    async def transcribe(self, pcm: bytes, timeout: float | None = None) -> Transcript:
+        import anyio
+
+        self.started += 1
+        try:
+            with anyio.move_on_after(timeout if timeout is not None else math.inf) as scope:
+                await anyio.sleep(self.delay)
+        except BaseException:
+            self.cancelled += 1
+            raise
+        if scope.cancelled_caught:
+            raise RemoteEngineError(
+                f"slow did not answer within {timeout:g} s", "did not answer in time"
+            )
+        self.finished += 1
+        return Transcript(f"utterance of {len(pcm)} bytes", "en")
+
+    async def open_stream(self) -> SlowStream | None:
+        return SlowStream(self) if self.streaming else None
+
+    async def health(self) -> EngineHealth:
+        return EngineHealth(True)
+
+    async def aclose(self) -> None:
+        pass
+
+
+class SlowStream:
+    """A stream whose every feed takes its engine's `delay`."""
+
+    def __init__(self, engine: SlowEngine) -> None:
+        self.engine = engine
+        self.heard = 0
+
+    async def feed(self, pcm: bytes) -> str | None:
+        import anyio
+
+        await anyio.sleep(self.engine.delay)
+        self.heard += len(pcm)
+        return None
+
+    async def finish(self) -> Transcript:
+        return Transcript(f"streamed {self.heard} bytes", "en")
+
+    async def aclose(self) -> None:
+        pass

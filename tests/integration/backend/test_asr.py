@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from featherweight.errors import EngineBusyError
 from tests.integration.backend.fakes import (
     FakeEngine,
     failing_remote,
@@ -255,3 +256,64 @@ def test_asr_bad_session_leaves_next_session_served(make_client):
         ws.send_json({"type": "stop"})
         messages, code = read_until_close(ws)
     assert (code, messages[0]["type"]) == (1000, "final")
+
+
+def test_asr_deeply_nested_json_closes_1007(make_client):
+    """json.loads raises RecursionError, not ValueError, past its nesting limit."""
+    error, code = error_and_code(make_client(), "[" * 100_000 + "]" * 100_000)
+    assert (error["code"], code) == ("invalid_json", 1007)
+
+
+def test_asr_second_start_with_bad_fields_is_unexpected_start(make_client):
+    """Precedence: a second start is unexpected_start before its fields are looked at."""
+    error, code = error_and_code(make_client(), START, START | {"sample_rate": "x"})
+    assert (error["code"], code) == ("unexpected_start", 1008)
+
+
+def test_asr_first_start_with_bad_fields_is_invalid_start(make_client):
+    error, code = error_and_code(make_client(), START | {"sample_rate": "x"})
+    assert (error["code"], code) == ("invalid_start", 1007)
+
+
+def test_asr_idle_timeout_mid_utterance_sends_final_first(make_client):
+    client = make_client(idle_timeout_s=0.5)
+    with client.websocket_connect("/ws/asr") as ws:
+        ws.receive_json()
+        send_audio(ws, tone(1.0))  # an utterance still open: no silence after it
+        messages, code = read_until_close(ws)
+    assert code == 1008
+    assert [m["type"] for m in messages] == ["final", "error"]
+    assert messages[-1]["code"] == "idle_timeout"
+
+
+def test_asr_session_utterance_cap_sends_finals_then_closes_1008(make_client):
+    engine = FakeEngine()
+    client = make_client(engine, max_utterances_per_session=3)
+    with client.websocket_connect("/ws/asr") as ws:
+        ws.receive_json()
+        send_audio(ws, (tone(0.3) + silence(0.8)) * 6)
+        messages, code = read_until_close(ws)
+    assert code == 1008
+    assert [m["type"] for m in messages] == ["final"] * 3 + ["error"]
+    assert messages[-1]["code"] == "too_many_utterances"
+    assert len(engine.utterances) == 3
+
+
+def test_asr_messages_after_stop_are_ignored(make_client):
+    client = make_client()
+    with client.websocket_connect("/ws/asr") as ws:
+        ws.receive_json()
+        send_audio(ws, tone(0.5))
+        ws.send_json({"type": "stop"})
+        ws.send_text("{not json")
+        messages, code = read_until_close(ws)
+    assert (code, [m["type"] for m in messages]) == (1000, ["final"])
+
+
+def test_asr_engine_busy_opening_a_stream_closes_1013_with_retry(make_client):
+    class Full(FakeEngine):
+        def open_stream(self):
+            raise EngineBusyError("all 4 pocketsphinx streams are in use: try again shortly", 2.0)
+
+    error, code = error_and_code(make_client(Full()), tone(0.5), {"type": "stop"})
+    assert (error["code"], code, error["retry_after_s"]) == ("busy", 1013, 2)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from featherweight.asr.base import EngineHealth
-from tests.integration.backend.fakes import FakeEngine
+from tests.integration.backend.fakes import FakeEngine, failing_remote, tone, wav_bytes
+
+WAV = {"content-type": "audio/wav"}
 
 
 def test_live_always_ok(make_client):
@@ -70,3 +72,33 @@ def test_page_root_serves_microphone_page(make_client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "getUserMedia" in response.text and "/ws/asr" in response.text
+
+
+def test_health_failed_recent_call_is_degraded_without_a_probe(make_client):
+    engine = failing_remote()
+    client = make_client(engine)
+    assert (
+        client.post("/api/transcribe", content=wav_bytes(tone(0.5)), headers=WAV).status_code == 503
+    )
+    body = client.get("/health").json()
+    assert body["status"] == "degraded" and engine.health_calls == 0
+    assert body["detail"].startswith("1 of the last 1 engine calls failed; the latest, 0 s ago:")
+    assert "did not answer within 30 s" in body["detail"]
+
+
+def test_health_successful_recent_call_is_ok_without_a_probe(make_client):
+    engine = FakeEngine(health=EngineHealth(False, "a probe would say this"))
+    client = make_client(engine)
+    assert (
+        client.post("/api/transcribe", content=wav_bytes(tone(0.5)), headers=WAV).status_code == 200
+    )
+    assert client.get("/health").json()["status"] == "ok"
+    assert engine.health_calls == 0
+
+
+def test_health_probe_outcome_stands_for_the_window(make_client):
+    engine = FakeEngine(health=EngineHealth(False, "the Space answers HTML"))
+    client = make_client(engine, health_cache_s=60.0)
+    bodies = [client.get("/health").json() for _ in range(3)]
+    assert engine.health_calls == 1
+    assert {b["detail"] for b in bodies} == {"the Space answers HTML"}
