@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 import wave
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +43,9 @@ def service_env(settings: Mapping[str, str]) -> dict[str, str]:
     return env | {"PYTHONUNBUFFERED": "1"} | dict(settings)
 
 
-def uvicorn_command(port: int) -> list[str]:
+def uvicorn_command(port: int, args: Sequence[str] = ()) -> list[str]:
     app = "backend.app.main:app"
-    return [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    return [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), *args]
 
 
 def wait_live(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -62,19 +62,38 @@ def wait_live(url: str, process: subprocess.Popen[bytes], log: Path, timeout: fl
     raise RuntimeError(f"uvicorn did not answer /live within {timeout:g} s:\n{log.read_text()}")
 
 
+@dataclass
+class Served:
+    """A running uvicorn: its base URL, process and log file."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
 @contextmanager
 def running_service(settings: Mapping[str, str], tmp: Path, timeout: float = 60.0) -> Iterator[str]:
     """Serve the app on a free loopback port with `settings` as its environment; yield its URL."""
+    with service_process(settings, tmp, timeout=timeout) as served:
+        yield served.url
+
+
+@contextmanager
+def service_process(
+    settings: Mapping[str, str], tmp: Path, args: Sequence[str] = (), timeout: float = 60.0
+) -> Iterator[Served]:
+    """Like running_service, with extra uvicorn `args`; yields the process too."""
     port = free_port()
     log = tmp / f"uvicorn-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            uvicorn_command(port), cwd=ROOT, env=service_env(settings), stdout=out, stderr=out
-        )
+            uvicorn_command(port, args), cwd=ROOT, env=service_env(settings), stdout=out,
+            stderr=out,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         wait_live(url, process, log, timeout)
-        yield url
+        yield Served(url, process, log)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

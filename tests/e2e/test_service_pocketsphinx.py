@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import signal
+import time
+from array import array
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +18,7 @@ from tests.e2e.server import (
     post_wav,
     read_fixture,
     running_service,
+    service_process,
     stream,
 )
 
@@ -98,3 +104,68 @@ def test_asr_client_streams_fixture_prints_final_with_key_words(service, capsys)
     finals = capsys.readouterr().out.split()
     assert "timer" in finals
     assert "five" in finals
+
+
+def tone(seconds: float, hz: float = 440.0) -> bytes:
+    count = int(seconds * 16_000)
+    return array(
+        "h", (int(8000 * math.sin(2 * math.pi * hz * i / 16_000)) for i in range(count))
+    ).tobytes()
+
+
+def test_service_pocketsphinx_speech_after_a_tone_session_hears_like_the_first(tmp_path):
+    """One worker, one stream at a time: every session gets the same decoder back."""
+    pcm, key_words = read_fixture("timer")
+    settings = SETTINGS | {"ENGINE_WORKERS": "1", "STREAMS_PER_WORKER": "1"}
+    with running_service(settings, tmp_path) as url:
+        fresh = stream(url, [START, pcm, STOP]).of_type("final")[0]["text"]
+        for odd in (tone(10.0), bytes([0x70, 0x17]) * 160_000):  # a 10 s tone, then 10 s of DC
+            assert stream(url, [START, odd, STOP]).close_code == 1000
+            after = stream(url, [START, pcm, STOP]).of_type("final")[0]["text"]
+            assert after == fresh
+    assert set(key_words[0]) <= words(fresh), fresh
+
+
+def test_service_pocketsphinx_sigterm_exits_promptly(tmp_path):
+    """Its worker processes (and multiprocessing's resource tracker) go with it."""
+    pcm, _ = read_fixture("timer")
+    with service_process(SETTINGS, tmp_path, ["--timeout-graceful-shutdown", "40"]) as app:
+        assert stream(app.url, [START, pcm, STOP]).close_code == 1000
+        workers = children(app.process.pid)
+        signalled = time.monotonic()
+        app.process.send_signal(signal.SIGTERM)
+        app.process.wait(30)
+        exited = time.monotonic() - signalled
+    assert exited < 5, app.log.read_text()
+    assert len(workers) >= 2
+    deadline = time.monotonic() + 5  # the resource tracker leaves once its parent is gone
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if alive(pid)], [proc_stat(pid) for pid in workers]
+
+
+def proc_stat(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting to be reaped does not)."""
+    stat = proc_stat(pid)
+    return bool(stat) and stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (the engine's workers), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found

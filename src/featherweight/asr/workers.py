@@ -18,6 +18,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +29,7 @@ from featherweight.asr.threaded import within
 from featherweight.errors import EngineBusyError, EngineError, FeatherweightError
 
 T = TypeVar("T")
+CLOSE_TIMEOUT = 3.0  # seconds a worker may take to finish its call and exit when closed
 
 # What a worker process holds: its engine and the streams opened on it, by id.
 _engine: BlockingEngine | None = None
@@ -129,15 +131,24 @@ class _Worker:
         self._pool = self._spawn()
         self.load()  # queued first: every later call runs after it
 
-    def shutdown(self) -> None:
-        # A call still running would hold up the exit until it ends: stop the process itself.
+    def shutdown(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Let the call in progress end and the process exit; stop it if that takes too long.
+
+        A clean exit frees the executor's queues (a killed process leaves their semaphores to
+        multiprocessing's resource tracker, which then warns about them).
+        """
         # ProcessPoolExecutor has no public handle on its processes, hence `_processes`.
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(5)
+        closing = threading.Thread(
+            target=self._pool.shutdown, kwargs={"cancel_futures": True}, daemon=True
+        )
+        closing.start()
+        closing.join(timeout)
+        if closing.is_alive():
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(timeout)
 
 
 class ProcessPoolEngine:
@@ -172,7 +183,7 @@ class ProcessPoolEngine:
                 future.result()
         except BaseException:
             for worker in self._workers:
-                worker.shutdown()
+                worker.shutdown(timeout=0)
             raise
 
     @property
@@ -224,9 +235,16 @@ class ProcessPoolEngine:
         return EngineHealth(True, f"{len(self._workers)} worker processes")
 
     async def aclose(self) -> None:
-        """Stop every worker process now."""
-        for worker in self._workers:
-            worker.shutdown()
+        """Stop every worker process: within CLOSE_TIMEOUT, or by force after it."""
+
+        def close_all() -> None:
+            closing = [threading.Thread(target=w.shutdown, daemon=True) for w in self._workers]
+            for thread in closing:
+                thread.start()
+            for thread in closing:
+                thread.join()
+
+        await asyncio.to_thread(close_all)
 
 
 class ProcessStream:
