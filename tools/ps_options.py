@@ -31,6 +31,8 @@ PHRASES = (
     "send a message to john saying i am late",
     "read me the news headlines",
     "set an alarm for seven thirty in the morning",
+    "please remind me tomorrow morning at eight to call the dentist and book an appointment "
+    "for some time next week after lunch",  # ~10 s: what end_utt costs on a long utterance
 )
 OPTION_SETS = {"fwdflat on": {"fwdflat": True}, "fwdflat off": {"fwdflat": False}}
 
@@ -108,6 +110,7 @@ def compare() -> dict[str, dict[str, Any]]:
                 }
                 if ends:
                     row[mode]["end_utt_ms_median"] = round(1000 * statistics.median(ends), 1)
+                    row[mode]["end_utt_ms_max"] = round(1000 * max(ends), 1)
             results[label] = row
     return results
 
