@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -31,8 +30,6 @@ from featherweight.errors import FeatherweightError
 
 logger = logging.getLogger("uvicorn.error")
 
-# gradio_client and huggingface_hub send usage data unless told not to; set before either loads.
-QUIET_REMOTE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
 # Sessions when MAX_SESSIONS is unset. The remote engine's sessions cost the service little
 # (~0.5 MiB and a few ms of CPU per utterance); SenseVoice decodes one utterance at a time.
 REMOTE_SESSIONS = 200
@@ -77,9 +74,6 @@ def engine_spec(settings: Settings) -> tuple[str, dict[str, Any]]:
 def load_engine(settings: Settings) -> Engine:
     """Create the selected engine (blocking: a local model loads here)."""
     name, options = engine_spec(settings)
-    if name == "hf-space":
-        for key, value in QUIET_REMOTE_ENV.items():
-            os.environ.setdefault(key, value)
     engine = create_engine(name, **options)
     if getattr(engine, "token_withheld", False):
         logger.warning(

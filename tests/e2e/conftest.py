@@ -10,12 +10,6 @@ from scripts.proc import ScriptError
 from tools.standin import running_space
 
 
-@pytest.fixture(autouse=True)
-def no_gradio_analytics(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep gradio_client from phoning home: it ignores analytics_enabled=False without this."""
-    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-
-
 @pytest.fixture(scope="session")
 def standin_space() -> Iterator[str]:
     """The base URL of the stand-in Space, started once per session (~10 s; its venv on first use).

@@ -78,13 +78,11 @@ def _create_pocketsphinx(
 
     `workers=0` runs it in a thread of this process instead (one call at a time).
     """
-    try:
-        import pocketsphinx  # type: ignore[import-untyped]  # noqa: F401  (fail here, not in every worker)
-    except ImportError as exc:
-        raise missing_extra_error("pocketsphinx") from exc
+    from featherweight.asr.pocketsphinx import require_runtime
     from featherweight.asr.threaded import ThreadedEngine
     from featherweight.asr.workers import ProcessPoolEngine, usable_cores
 
+    require_runtime()  # here, not once per worker process
     if workers == 0:
         return ThreadedEngine(_blocking_pocketsphinx(**options))
     return ProcessPoolEngine(

@@ -13,6 +13,15 @@ from featherweight.asr.base import EngineHealth, Transcript
 from featherweight.audio import check_pcm
 from featherweight.errors import EngineError, EngineUnavailableError
 
+
+def require_runtime() -> None:
+    """Raise EngineUnavailableError, naming the extra, unless pocketsphinx can be imported."""
+    try:
+        import pocketsphinx  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError as exc:
+        raise missing_extra_error("pocketsphinx") from exc
+
+
 EN_US_CMNINIT = "41.00,-5.29,-0.12,5.09,2.48,-4.07,-1.37,-1.78,-5.08,-2.05,-6.45,-1.42,1.17"
 
 

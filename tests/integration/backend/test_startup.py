@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from typing import Any
 
 import anyio
@@ -57,21 +56,10 @@ def test_startup_remote_engine_is_lazy_and_ready(monkeypatch):
     """Start-up with the remote engine succeeds with the Space unreachable: nothing is contacted."""
     monkeypatch.setenv("USE_LOCAL_ASR", "false")
     monkeypatch.setenv("HF_SPACE", "http://127.0.0.1:9/")
-    monkeypatch.delenv("GRADIO_ANALYTICS_ENABLED", raising=False)
-    monkeypatch.delenv("HF_HUB_DISABLE_TELEMETRY", raising=False)
     app = create_app()
     with TestClient(app) as client:
         assert client.get("/live").status_code == 200
         assert app.state.service.engine.name == "hf-space"
-    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
-    assert os.environ["HF_HUB_DISABLE_TELEMETRY"] == "1"
-
-
-def test_startup_remote_engine_keeps_operators_analytics_setting(monkeypatch):
-    monkeypatch.setenv("HF_SPACE", "http://127.0.0.1:9/")
-    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "True")
-    with TestClient(create_app()):
-        assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "True"
 
 
 def test_startup_test_client_raises_startup_error(monkeypatch):

@@ -23,8 +23,8 @@ REMOTE_ENGINE = (
     "    import torch\n"
     "from featherweight.errors import Error\n\n"
     "def connect():\n"
-    "    import gradio_client\n"
-    "    return gradio_client\n"
+    "    import httpx\n"
+    "    return httpx\n"
 )
 SENSEVOICE_ENGINE = "import torch\nimport funasr\n"
 
@@ -253,27 +253,23 @@ def test_unknown_import_is_reported_with_hint(
 def test_lazy_production_import_must_be_provided(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """gradio_client is imported inside a function, and the file still has to provide it."""
+    """httpx is imported inside a function, and the file still has to provide it."""
     text = (ROOT / TXT).read_text()
     root = make_project()
-    (root / TXT).write_text(text.replace("\ngradio-client==", "\ngradio-client-renamed=="))
+    (root / TXT).write_text(text.replace("\nhttpx==", "\nhttpx-renamed=="))
     code, out, _ = run_check(root, capsys)
     assert code == 1
-    assert any(
-        line.startswith("src/featherweight/asr/remote.py:8: imports gradio_client") for line in out
-    )
+    assert any(line.startswith("src/featherweight/asr/remote.py:8: imports httpx") for line in out)
 
 
 def test_pyproject_dependency_missing_from_in_file(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_project(
-        replace={"requirements-render.in": [("\ngradio-client", "\n# gradio-client")]}
-    )
+    root = make_project(replace={"requirements-render.in": [("\nhttpx", "\n# httpx")]})
     code, out, _ = run_check(root, capsys)
     assert code == 1
     assert (
-        "requirements-render.in lacks gradio-client, which pyproject.toml [project.dependencies] "
+        "requirements-render.in lacks httpx, which pyproject.toml [project.dependencies] "
         "declares: add it to requirements-render.in with a comment, then `make render-reqs`"
     ) in out
 
@@ -281,12 +277,12 @@ def test_pyproject_dependency_missing_from_in_file(
 def test_in_file_requirement_missing_from_pyproject(
     make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_project(replace={"requirements-render.in": [("\nfastapi", "\nhttpx\nfastapi")]})
+    root = make_project(replace={"requirements-render.in": [("\nfastapi", "\nh11\nfastapi")]})
     code, out, _ = run_check(root, capsys)
     assert code == 1
     assert any(
-        line.startswith("requirements-render.in has httpx, which pyproject.toml")
-        and "(`uv add httpx`) or remove it from requirements-render.in" in line
+        line.startswith("requirements-render.in has h11, which pyproject.toml")
+        and "(`uv add h11`) or remove it from requirements-render.in" in line
         for line in out
     )
 
@@ -322,7 +318,7 @@ def test_imported_modules_includes_function_level_skips_relative_and_type_checki
         ("__future__", 1),
         ("typing", 2),
         ("featherweight", 5),
-        ("gradio_client", 8),
+        ("httpx", 8),
         ("fastapi", 10),
         ("os", 11),
     ]
