@@ -6,7 +6,8 @@ replies to the client. The two are apart so that a slow engine call never leaves
 unread: the server's keepalive pings still get their pongs, and a client that leaves is noticed
 at once, which cancels its engine work.
 
-How the session ends is in `outcome` (None: the client sent stop and got its finals).
+How the session ends is in `outcome` (None: the client sent stop and got its finals). The
+engine side, from speech to finals, is backend/app/transcriber.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import logging
 import math
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -23,7 +23,7 @@ from fastapi import WebSocket
 
 from backend.app import protocol
 from backend.app.config import Settings
-from backend.app.errors import ShuttingDownError, public_error
+from backend.app.errors import public_error
 from backend.app.protocol import (
     ENGINE_FAILED,
     POLICY,
@@ -36,12 +36,12 @@ from backend.app.protocol import (
     Stop,
 )
 from backend.app.state import Service
-from featherweight.asr.base import SAMPLE_RATE, Stream
+from backend.app.transcriber import Reply, Transcriber
+from featherweight.asr.base import SAMPLE_RATE
 from featherweight.audio import Chunk, Segmenter
-from featherweight.errors import AudioError, EngineBusyError, FeatherweightError
+from featherweight.errors import FeatherweightError
 
 logger = logging.getLogger("uvicorn.error")
-Reply = dict[str, Any]
 BYTES_PER_SECOND = SAMPLE_RATE * 2
 
 
@@ -94,16 +94,12 @@ class Session:
         self.started = False  # a start message or audio has arrived
         self.stopped = False  # stop (or an ending error) has arrived: later messages are ignored
         self.gone = False  # the client left
-        self.utterances = 0  # finals sent
+        self.transcriber = Transcriber(service, self.client)
         self.engine_utterances = 0  # utterances cut from the audio, each an engine call
         self.outcome: ProtocolError | None = None
         self._work_scope = anyio.CancelScope()
         self._inbox: MemoryObjectSendStream[Chunk | End]
         self._outbox: MemoryObjectReceiveStream[Chunk | End]
-        self._may_stream = True
-        self._stream: Stream | None = None
-        self._buffer = bytearray()
-        self._last_partial: str | None = None
 
     async def run(self) -> None:
         """Serve the session until it ends; cancelling it (shutdown) drops the engine work."""
@@ -113,7 +109,7 @@ class Session:
             with self._inbox, self._outbox:
                 await self._serve()
         finally:
-            await self._abandon()
+            await self.transcriber.abandon()
 
     async def _serve(self) -> None:
         async with anyio.create_task_group() as tasks:
@@ -252,7 +248,7 @@ class Session:
                         await self._finish(item)
                         return
                     self.backlog_bytes -= len(item.pcm)
-                    await self._send(await self._take(item))
+                    await self._send(await self.transcriber.take(item))
             except FeatherweightError as exc:
                 self.outcome = engine_failure(exc, self.id)
 
@@ -260,8 +256,8 @@ class Session:
         """The finals of what is left, then the session's outcome."""
         try:
             chunk = self.segmenter.flush()
-            await self._send(await self._take(chunk) if chunk else [])
-            await self._send(await self._end_utterance())
+            await self._send(await self.transcriber.take(chunk) if chunk else [])
+            await self._send(await self.transcriber.end_utterance())
         except FeatherweightError as exc:
             if end.error is None:
                 raise
@@ -271,59 +267,3 @@ class Session:
     async def _send(self, replies: list[Reply]) -> None:
         for reply in replies:
             await self.websocket.send_json(reply)
-
-    async def _take(self, chunk: Chunk) -> list[Reply]:
-        replies = await self._add(chunk.pcm) if chunk.pcm else []
-        if chunk.ends_utterance:
-            replies += await self._end_utterance()
-        return replies
-
-    async def _add(self, pcm: bytes) -> list[Reply]:
-        engine = self.service.engine
-        if self._stream is None and self._may_stream and not self._buffer:
-            self._stream = await self._record(engine.open_stream())
-            self._may_stream = self._stream is not None
-        if self._stream is None:
-            self._buffer += pcm
-            return []
-        text = await self._record(self._stream.feed(pcm))
-        if not text or text == self._last_partial:
-            return []
-        self._last_partial = text
-        return [protocol.partial(text)]
-
-    async def _end_utterance(self) -> list[Reply]:
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            transcript = await self._record(stream.finish(), outcome=True)
-        elif self._buffer:
-            pcm, self._buffer = bytes(self._buffer), bytearray()
-            transcript = await self.service.transcribe(pcm, self.client)
-        else:
-            return []
-        self._last_partial = None
-        text = transcript.text.strip()
-        if not text:  # silence or noise: no final, so `utterance` counts what was said
-            return []
-        self.utterances += 1
-        return [protocol.final(text, self.utterances)]
-
-    async def _record(self, call: Any, *, outcome: bool = False) -> Any:
-        """Await a stream call, noting an engine failure (or, with `outcome`, a success)."""
-        try:
-            result = await call
-        except (AudioError, EngineBusyError, ShuttingDownError):
-            raise
-        except FeatherweightError as exc:
-            self.service.monitor.record(False, str(exc))
-            raise
-        if outcome:
-            self.service.monitor.record(True)
-        return result
-
-    async def _abandon(self) -> None:
-        """Drop an open stream whose text nobody will read, so the engine gets it back."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            with anyio.CancelScope(shield=True):
-                await stream.aclose()

@@ -62,7 +62,7 @@ class PocketsphinxEngine:
         fwdflat: bool = False,
     ) -> None:
         try:
-            from pocketsphinx import Decoder  # type: ignore[import-untyped]
+            from pocketsphinx import Decoder
         except ImportError as exc:
             raise missing_extra_error(self.name) from exc
         self._config: builtins.dict[str, Any] = {}
