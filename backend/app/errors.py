@@ -42,26 +42,27 @@ class PublicError:
     retry_after: float | None = None
 
 
-def public_error(exc: BaseException, session: str = "-") -> PublicError:
-    """Log `exc` once (with `session`) and return what the client may be told about it."""
+def public_error(exc: BaseException, where: str) -> PublicError:
+    """Log `exc` once, as one line that starts with `where` ("session 3f9c1a2b"), and return
+    what the client may be told about it."""
     if isinstance(exc, EngineBusyError):
         code = "rate_limited" if isinstance(exc, RateLimitError) else "busy"
         code = "shutting_down" if isinstance(exc, ShuttingDownError) else code
-        logger.info("session %s: %s: %s", session, code, exc)
+        logger.info("%s: %s: %s", where, code, exc)
         return PublicError(code, str(exc), retry_after=exc.retry_after)
     error_id = secrets.token_hex(4)
     if isinstance(exc, RemoteEngineError):
-        logger.warning("session %s: error %s: %s", session, error_id, redact(str(exc)))
+        logger.warning("%s: error %s: %s", where, error_id, redact(str(exc)))
         message = f"the speech engine {exc.reason} (error id {error_id})"
     elif isinstance(exc, FeatherweightError):
         cause = exc.__cause__
         bug = isinstance(cause, Exception) and not isinstance(cause, FeatherweightError)
         # An engine's own bug (not one of the library's errors) keeps its traceback.
-        logger.warning("session %s: error %s: %s", session, error_id, redact(str(exc)),
+        logger.warning("%s: error %s: %s", where, error_id, redact(str(exc)),
                        exc_info=cause if bug else None)  # fmt: skip
         message = f"the speech engine failed (error id {error_id})"
     else:
-        logger.error("session %s: error %s: a bug", session, error_id, exc_info=exc)
+        logger.error("%s: error %s: a bug", where, error_id, exc_info=exc)
         message = f"the server failed unexpectedly (error id {error_id})"
     return PublicError("engine_error", message, error_id)
 
@@ -71,7 +72,7 @@ def retry_header(seconds: float | None) -> dict[str, str]:
     return {"Retry-After": str(max(1, round(seconds or 1)))}
 
 
-def http_error(exc: FeatherweightError, request_id: str = "-") -> HTTPException:
+def http_error(exc: FeatherweightError, where: str = "POST /api/transcribe") -> HTTPException:
     """The HTTP answer for a library error from an engine call.
 
     422 audio it cannot use, 429 over the per-client rate, 503 busy / draining / the remote
@@ -79,7 +80,7 @@ def http_error(exc: FeatherweightError, request_id: str = "-") -> HTTPException:
     """
     if isinstance(exc, AudioError):
         return HTTPException(422, str(exc))
-    failure = public_error(exc, request_id)
+    failure = public_error(exc, where)
     if isinstance(exc, RateLimitError):
         return HTTPException(429, failure.message, retry_header(failure.retry_after))
     if isinstance(exc, EngineBusyError):

@@ -59,7 +59,7 @@ def shutting_down() -> ProtocolError:
 
 def engine_failure(exc: FeatherweightError, session: str) -> ProtocolError:
     """The error and close code for an engine call that failed or was refused."""
-    failure = public_error(exc, session)
+    failure = public_error(exc, f"session {session}")
     close = {"busy": TRY_LATER, "rate_limited": TRY_LATER, "shutting_down": RESTARTING}
     error = ProtocolError(
         failure.code,
@@ -261,7 +261,8 @@ class Session:
         except FeatherweightError as exc:
             if end.error is None:
                 raise
-            public_error(exc, self.id)  # logged; the error below says why the session ends
+            # Logged; the error below says why the session ends.
+            public_error(exc, f"session {self.id}")
         self.outcome = end.error
 
     async def _send(self, replies: list[Reply]) -> None:

@@ -47,7 +47,7 @@ async def recognise(websocket: WebSocket, service: ServiceDep, settings: Setting
         except ProtocolError as exc:  # refused before it started
             session.outcome = exc
         except Exception as exc:  # a bug: logged with its traceback under an error id
-            failure = public_error(exc, session.id)
+            failure = public_error(exc, f"session {session.id}")
             session.outcome = ProtocolError(
                 failure.code, failure.message, ENGINE_FAILED, error_id=failure.error_id
             )
