@@ -1,6 +1,6 @@
 """Install a git pre-push hook that runs the fast deploy gates, so a push cannot skip them.
 
-The hook runs `make lint render-reqs-check test` and blocks the push when it fails
+The hook runs `make fast-check` (the fast gates) and blocks the push when it fails
 (`git push --no-verify` skips it once). It stays out of the way of `make deploy`, which has
 just run every gate itself. A pre-push hook that we did not write is never replaced without
 --force, and then it is kept next to ours as a backup.
@@ -18,8 +18,8 @@ from scripts.proc import ScriptError, run
 from scripts.project import ROOT
 
 HOOK_NAME = "pre-push"
-MARKER = "# featherweight-pre-push"  # how we recognise our own hook
-HOOK_COMMAND = "make lint render-reqs-check test"
+MARKER = "# render-pipeline-pre-push"  # how we recognise our own hook
+HOOK_COMMAND = "make fast-check"
 BACKUP_SUFFIX = ".backup"
 
 HOOK_TEMPLATE = """\

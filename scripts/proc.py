@@ -1,4 +1,4 @@
-"""The one seam through which scripts run subprocesses, so tests can patch a single place."""
+"""The one seam through which the pipeline runs short subprocesses, and its error types."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ _STDERR_FD = 2
 
 class ScriptError(Exception):
     """An expected failure: `main()` prints it as one line and returns 1."""
+
+
+class UsageError(ScriptError):
+    """Bad input from the command line, the environment or the project's files: exit code 2."""
 
 
 def run(

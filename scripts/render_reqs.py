@@ -3,7 +3,8 @@
 pip-compile runs from the dev environment under the Python minor version that Render will use,
 isolated from any pip configuration, with every version in uv.lock passed as a constraint. The
 output records a fingerprint of its inputs so `make render-reqs-check` can tell, offline,
-whether it is current.
+whether it is current. The committed file seeds the output, so pip-compile reuses its hashes
+instead of downloading every file again; the result is the same bytes.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from scripts import lockfile
-from scripts.blueprint import find_web_service, read_blueprint, web_service_from
 from scripts.pipenv import PYPI_INDEX, isolated_pip_env
-from scripts.proc import ScriptError, progress, run
-from scripts.project import RENDER_IN, RENDER_TXT, RENDER_YAML, ROOT, python_version_file
+from scripts.proc import ScriptError, UsageError, progress, run
+from scripts.project import ROOT, Project, load_project
+from scripts.pythons import minor_of
+from scripts.requirements import RENDER_IN, RENDER_TXT, parse_pins, requirement_lines
 
 COMMAND = "make render-reqs"
 # Bump when the file's layout or the meaning of the fingerprint changes.
@@ -46,13 +49,8 @@ COMPILED_WITH_RE = re.compile(
 )
 # The label that replaces the temporary constraints path in pip-compile's `# via` notes.
 CONSTRAINTS_LABEL = "uv.lock"
+CONSTRAINTS_NAME = "uv-lock-constraints.txt"
 TIMEOUT_S = 900
-
-
-def requirement_lines(in_text: str) -> list[str]:
-    """The meaningful lines of a .in file: comments and blank lines dropped, whitespace squeezed."""
-    lines = (re.sub(r"(^|\s)#.*$", "", line).strip() for line in in_text.splitlines())
-    return [re.sub(r"\s+", " ", line) for line in lines if line]
 
 
 def fingerprint(in_text: str, python_minor: str) -> str:
@@ -97,35 +95,10 @@ def finish_output(raw: str, constraints_path: str, digest: str) -> str:
     return "".join(lines[:end] + stamp + lines[end:])
 
 
-def minor_of(version: str) -> str:
-    """`3.11.14` or `3.11` -> `3.11`; ScriptError for anything else."""
-    match = re.fullmatch(r"(\d+)\.(\d+)(\.\d+)?", version.strip())
-    if not match:
-        raise ScriptError(f"Python version {version!r} is not x.y or x.y.z")
-    return f"{match.group(1)}.{match.group(2)}"
-
-
-def render_python_version(root: Path = ROOT) -> tuple[str, str]:
-    """(version, where it came from): PYTHON_VERSION of render.yaml's first Python web service,
-    else `.python-version`, which is what Render itself falls back to."""
-    path = root / RENDER_YAML
-    if path.exists():
-        found = find_web_service(read_blueprint(path))
-        version = web_service_from(*found).python_version if found else None
-        if version:
-            return version, RENDER_YAML
-    version = python_version_file(root)
-    if version is None:
-        raise ScriptError(
-            f"no Python version for Render: set PYTHON_VERSION in {RENDER_YAML} "
-            "or write .python-version"
-        )
-    return version, ".python-version"
-
-
-def check_interpreter(target: str, source: str, current: Sequence[int]) -> str:
-    """Return the target minor; ScriptError when `current` (version_info) is another minor."""
-    want = minor_of(target)
+def target_minor(project: Project, current: Sequence[int]) -> str:
+    """Render's Python minor; ScriptError when this interpreter (version_info) is another."""
+    version, source = project.render_python()
+    want = minor_of(version)
     have = f"{current[0]}.{current[1]}"
     if want != have:
         raise ScriptError(
@@ -152,16 +125,24 @@ def compile_command(in_name: str, constraints: Path, output: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def compile_requirements(root: Path, python_minor: str) -> str:
-    """Run pip-compile on root's .in with uv.lock's constraints and return the finished text."""
-    in_text = (root / RENDER_IN).read_text()
+def compile_requirements(project: Project, python_minor: str) -> str:
+    """Run pip-compile on the project's .in with uv.lock's constraints; return the final text."""
+    lock = project.require_lock()
+    in_text = project.render_in or ""
     with tempfile.TemporaryDirectory(prefix="render-reqs-") as tmp:
-        constraints = Path(tmp) / "uv-lock-constraints.txt"
-        constraints.write_text(lockfile.constraints_text(root))
+        constraints = Path(tmp) / CONSTRAINTS_NAME
+        constraints.write_text(lockfile.constraints_text(lock, project.name))
         output = Path(tmp) / RENDER_TXT
+        if project.render_txt is not None:
+            shutil.copyfile(project.root / RENDER_TXT, output)  # its hashes are reused
         env = isolated_pip_env()
         env["CUSTOM_COMPILE_COMMAND"] = COMMAND
-        run(compile_command(RENDER_IN, constraints, output), cwd=root, env=env, timeout=TIMEOUT_S)
+        run(
+            compile_command(RENDER_IN, constraints, output),
+            cwd=project.root,
+            env=env,
+            timeout=TIMEOUT_S,
+        )
         raw = output.read_text()
     return finish_output(raw, str(constraints), fingerprint(in_text, python_minor))
 
@@ -169,7 +150,7 @@ def compile_requirements(root: Path, python_minor: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.render_reqs",
-        description=__doc__.splitlines()[0],
+        description=__doc__.splitlines()[0] if __doc__ else None,
         epilog="example: make render-reqs  (= uv run python -m scripts.render_reqs)",
     )
     parser.add_argument(
@@ -181,27 +162,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    root: Path = args.root.resolve()
-    output: Path = args.output or root / RENDER_TXT
-    if not (root / RENDER_IN).exists():
-        print(f"error: {root / RENDER_IN} not found", file=sys.stderr)
-        return 2
     try:
-        target, source = render_python_version(root)
-        minor = check_interpreter(target, source, sys.version_info)
+        project = load_project(args.root)
+        if project.render_in is None:
+            raise UsageError(f"{project.root / RENDER_IN} not found: create it (see the docs)")
+        output: Path = args.output or project.root / RENDER_TXT
+        minor = target_minor(project, sys.version_info)
         check_platform(sys.platform)
-        stale = lockfile.stale_lock_reason(root)
+        stale = project.stale_lock()
         if stale:
             raise ScriptError(f"uv.lock is stale: {stale}: run `uv lock`, then `{COMMAND}`")
         progress(f"pip-compile {RENDER_IN} for Python {minor} with uv.lock constraints")
-        text = compile_requirements(root, minor)
+        text = compile_requirements(project, minor)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except ScriptError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     changed = not output.exists() or output.read_bytes() != text.encode()
     if changed:
         output.write_bytes(text.encode())
-    pins = sum(1 for line in text.splitlines() if re.match(r"^[A-Za-z0-9].*==", line))
+    pins = len(parse_pins(text))
     print(f"{output.name}: {pins} pins for Python {minor}, {'updated' if changed else 'unchanged'}")
     return 0
 

@@ -16,7 +16,7 @@ from scripts.proc import ScriptError, progress
 SCHEMA_URL = "https://render.com/schema/render.yaml.json"
 SCHEMA_ENV = "RENDER_SCHEMA"
 FETCH_TIMEOUT = 5.0
-CACHE_NAME = "featherweight/render.yaml.schema.json"
+CACHE_NAME = "render-pipeline/render.yaml.schema.json"
 
 
 class SchemaUnavailableError(ScriptError):
@@ -24,7 +24,7 @@ class SchemaUnavailableError(ScriptError):
 
 
 def cache_file(environ: Mapping[str, str]) -> Path:
-    """Where a fetched schema is kept: $XDG_CACHE_HOME (or ~/.cache)/featherweight/."""
+    """Where a fetched schema is kept: $XDG_CACHE_HOME (or ~/.cache)/render-pipeline/."""
     return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / CACHE_NAME
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 import wave
@@ -28,7 +29,9 @@ EPILOG = r"""examples:
   python -m tools.asr_client tests/fixtures/timer.wav
   python -m tools.asr_client tests/fixtures/two_utterances.wav --fast \
       --url ws://127.0.0.1:8000/ws/asr
+  python -m tools.asr_client tests/fixtures/timer.wav --check   # exit 1 without its key words
 """
+PHRASES = "phrases.json"
 
 
 class RouteMissingError(ScriptError):
@@ -120,6 +123,28 @@ def stream_pcm(
     return result
 
 
+def expected_keywords(wav: Path) -> list[str]:
+    """The key words that phrases.json beside `wav` lists for it (see tests/fixtures/README.md)."""
+    try:
+        phrases = json.loads((wav.parent / PHRASES).read_text())
+    except (OSError, ValueError) as exc:
+        raise ScriptError(f"cannot read {wav.parent / PHRASES} ({exc}): drop --check") from None
+    for entry in phrases.values() if isinstance(phrases, dict) else []:
+        if isinstance(entry, dict) and entry.get("file") == wav.name:
+            return [str(w) for u in entry.get("utterances", []) for w in u.get("key_words", [])]
+    raise ScriptError(f"{wav.parent / PHRASES} lists no key words for {wav.name}: drop --check")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[\w']+", text.lower()))
+
+
+def missing_keywords(text: str, keywords: Sequence[str]) -> list[str]:
+    """Key words (whole words; case and punctuation ignored) that `text` does not contain."""
+    padded = f" {_words(text)} "
+    return [k for k in keywords if f" {_words(k)} " not in padded]
+
+
 def show(event: dict[str, Any]) -> None:
     """Print one server message as it arrives: finals on stdout, the rest on stderr."""
     kind = event.get("type")
@@ -135,7 +160,8 @@ def show(event: dict[str, Any]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
+        prog="python -m tools.asr_client",
+        description=__doc__.splitlines()[0] if __doc__ else None,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -145,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds to wait for the server (default 60)"
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"fail unless the finals hold the key words that {PHRASES} beside the WAV lists",
+    )
     return parser
 
 
@@ -152,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         pcm = read_pcm(args.wav)
+        keywords = expected_keywords(args.wav) if args.check else []
     except ScriptError as exc:
         print(f"asr_client: {exc}", file=sys.stderr)
         return 2
@@ -163,6 +195,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if result.error is not None or result.close_code != 1000:
         print(f"asr_client: closed with {result.close_code} {result.close_reason}", file=sys.stderr)
         return 1
+    text = " ".join(result.finals)
+    missing = missing_keywords(text, keywords)
+    if missing:
+        print(f"asr_client: the finals {text!r} lack {', '.join(missing)}", file=sys.stderr)
+        return 1
+    if keywords:
+        print(f"{args.wav.name}: final {text!r} has {', '.join(keywords)}")
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -60,13 +59,11 @@ def build_env(
     service_name: str,
     blueprint_env: Mapping[str, str],
     secrets: Sequence[str],
-    overrides: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Render's environment for the build and start commands, and notes on what was chosen.
 
-    Blueprint values, then Render's own variables, then `overrides` (reported by the caller).
-    Secrets (`sync: false`) come from `base` when set there, else stay unset as on a service
-    whose secret was never filled in.
+    Blueprint values, then Render's own variables. Secrets (`sync: false`) come from `base`
+    when set there, else stay unset as on a service whose secret was never filled in.
     """
     env = {k: base[k] for k in PASSED_THROUGH if k in base}
     env["PATH"] = clean_path(base.get("PATH", os.defpath), venv / "bin")
@@ -82,6 +79,8 @@ def build_env(
             "RENDER_GIT_COMMIT": commit,
             "RENDER_SERVICE_NAME": service_name,
             "RENDER_SERVICE_TYPE": "web",
+            "RENDER_EXTERNAL_HOSTNAME": "127.0.0.1",
+            "RENDER_EXTERNAL_URL": f"http://127.0.0.1:{port}",
             "IS_PULL_REQUEST": "false",
         }
     )
@@ -92,12 +91,4 @@ def build_env(
             notes.append(f"secret {name}: taken from your environment")
         else:
             notes.append(f"secret {name}: not in your environment, left unset")
-    env.update(overrides or {})
     return env, notes
-
-
-def free_port() -> int:
-    """A TCP port that is free on all interfaces right now (Render's PORT is 10000)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("0.0.0.0", 0))
-        return sock.getsockname()[1]

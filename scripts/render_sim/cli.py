@@ -9,19 +9,24 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
+from scripts.config import WHERE
 from scripts.proc import progress
 from scripts.project import ROOT
-from scripts.sim_report import format_json, format_table
-from scripts.sim_run import Simulation
+from scripts.render_sim.report import format_json, format_table
+from scripts.render_sim.run import Options, Simulation
 
-EPILOG = """\
+EPILOG = f"""\
 examples:
-  make render-sim                                 # the committed tree of this repository
-  python -m scripts.render_sim --worktree --no-ws # uncommitted changes too, no WebSocket probe
+  make render-sim                                    # the committed tree of this repository
+  make render-sim SIM_ARGS="--worktree --no-declared"  # uncommitted changes, generic steps only
   python -m scripts.render_sim --project-dir ../my-service --json report.json
 
-Secrets (sync: false in render.yaml, such as HF_TOKEN) are taken from your environment when set.
+The generic steps run for every project. The stand-in services and probes a project declares
+in pyproject.toml ({WHERE} sim.services and sim.probes; see docs/TEMPLATE.md)
+run after them, from the project directory and its development environment.
+Secrets (sync: false in render.yaml) are taken from your environment when set.
 """
 BUILD_TIMEOUT = 1800.0
 HEALTH_TIMEOUT = 120.0
@@ -52,9 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="interpreter for the venv instead of the version render.yaml names",
     )
     parser.add_argument(
-        "--no-ws",
+        "--no-declared",
         action="store_true",
-        help="skip the stand-in Space and the WebSocket transcription probe",
+        help="skip the services and probes the project declares; run the generic steps only",
     )
     parser.add_argument(
         "--json",
@@ -89,21 +94,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _exit_on_signal(signum: int, _frame: object) -> None:
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    project = args.project_dir
+    project: Path = args.project_dir
     if not (project / ".git").exists():
         print(f"error: --project-dir {project} is not the top of a git repository", file=sys.stderr)
         return 2
+    options = Options(
+        project_dir=project,
+        worktree=args.worktree,
+        python=args.python,
+        declared=not args.no_declared,
+        build_timeout=args.build_timeout,
+        health_timeout=args.health_timeout,
+        verbose=args.verbose,
+    )
     workdir = Path(tempfile.mkdtemp(prefix="render-sim-"))
-    # SIGTERM unwinds like Ctrl-C, so the server, the stand-in and the temp dir are cleaned up.
+    # SIGTERM unwinds like Ctrl-C, so the server, the stand-ins and the temp dir are cleaned up.
     previous = signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        report = Simulation(args, workdir).run()
+        report = Simulation(options, workdir).run()
     finally:
         signal.signal(signal.SIGTERM, previous)
         if args.keep:
@@ -119,7 +133,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             Path(args.json).write_text(format_json(report))
     return 0 if report.ok else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

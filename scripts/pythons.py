@@ -1,24 +1,52 @@
-"""Find a local interpreter for the Python version that Render would use."""
+"""Python versions as Render reads them, and the local interpreters that match one."""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
 
 from scripts.proc import ScriptError, run
 
 # What Render gives a new service that names no version (it silently breaks pins).
 RENDER_DEFAULT_PYTHON = "3.14"
-_FULL = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
-_MINOR = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
-# The base interpreter, not a virtualenv's: the sim's venv must not inherit another venv's setup.
+# The base interpreter, not a virtualenv's: a new venv must not inherit another venv's setup.
 _PROBE = (
     "import sys; print('.'.join(map(str, sys.version_info[:3])),"
     " getattr(sys, '_base_executable', None) or sys.executable)"
 )
+
+
+def parse_version(text: str) -> Version:
+    """`x.y` or `x.y.z` as a Version; ScriptError for anything else (pre-releases included)."""
+    try:
+        version = Version(text.strip())
+    except InvalidVersion:
+        version = None
+    if (
+        version is None
+        or len(version.release) not in (2, 3)
+        or version.base_version != text.strip()
+    ):
+        raise ScriptError(f"Python version {text!r} is not x.y or x.y.z")
+    return version
+
+
+def minor_of(text: str) -> str:
+    """`3.11.14` or `3.11` -> `3.11`."""
+    version = parse_version(text)
+    return f"{version.major}.{version.minor}"
+
+
+def is_full(text: str) -> bool:
+    """Whether `text` is a full `x.y.z`, the only form Render's PYTHON_VERSION accepts."""
+    try:
+        return len(parse_version(text).release) == 3
+    except ScriptError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -38,15 +66,19 @@ def wanted_version(python_version: str | None, version_file: str | None) -> tupl
     Raises ScriptError for a version Render refuses.
     """
     if python_version is not None:
-        if not _FULL.match(python_version.strip()):
+        if not is_full(python_version):
             raise ScriptError(
                 f"PYTHON_VERSION {python_version!r} in render.yaml is not a full x.y.z "
                 'version, which Render requires: write e.g. "3.11.14"'
             )
         return python_version.strip(), []
     if version_file is not None:
-        if not _MINOR.match(version_file):
-            raise ScriptError(f".python-version says {version_file!r}: write x.y or x.y.z")
+        try:
+            parse_version(version_file)
+        except ScriptError:
+            raise ScriptError(
+                f".python-version says {version_file!r}: write x.y or x.y.z"
+            ) from None
         return version_file, [
             f"PYTHON_VERSION not set in render.yaml: using .python-version ({version_file})"
         ]
@@ -61,22 +93,20 @@ def select_interpreter(wanted: str, found: list[Interpreter]) -> tuple[Interpret
 
     Same major.minor is required: the exact patch if present, else the newest patch.
     """
-    match = _MINOR.match(wanted)
-    if match is None:
-        raise ScriptError(f"cannot read Python version {wanted!r}: expected x.y or x.y.z")
-    major, minor, patch = match.groups()
-    same = [i for i in found if i.version[:2] == (int(major), int(minor))]
+    version = parse_version(wanted)
+    same = [i for i in found if i.version[:2] == (version.major, version.minor)]
     if not same:
-        minor_text = f"{major}.{minor}"
+        minor = f"{version.major}.{version.minor}"
         raise ScriptError(
-            f"render.yaml needs Python {wanted} but no python{minor_text} was found here: "
-            f"install it with `uv python install {minor_text}` or `pyenv install {minor_text}`, "
+            f"render.yaml needs Python {wanted} but no python{minor} was found here: "
+            f"install it with `uv python install {minor}` or `pyenv install {minor}`, "
             f"or pass --python PATH"
         )
-    exact = [i for i in same if patch is not None and i.version[2] == int(patch)]
+    full = len(version.release) == 3
+    exact = [i for i in same if full and i.version[2] == version.micro]
     chosen = exact[0] if exact else max(same, key=lambda i: i.version)
     notes = []
-    if patch is not None and not exact:
+    if full and not exact:
         notes.append(
             f"render.yaml names {wanted}; using {chosen.version_text}: "
             "pins depend on the minor version only"
@@ -116,11 +146,18 @@ def probe(path: str) -> Interpreter | None:
     return Interpreter(path=parts[1].strip(), version=(major, minor, patch))
 
 
+def find_uv() -> str | None:
+    """uv as `uv run` names it ($UV), else uv on PATH."""
+    named = os.environ.get("UV")
+    return named if named and Path(named).is_file() else shutil.which("uv")
+
+
 def find_interpreters(minor: str) -> list[Interpreter]:
     """Working interpreters of Python `minor` on this machine (PATH, pyenv, uv), deduplicated."""
     paths = candidate_paths(minor)
-    if shutil.which("uv"):
-        result = run(["uv", "python", "find", minor], check=False, timeout=60)
+    uv = find_uv()
+    if uv:
+        result = run([uv, "python", "find", "--no-project", minor], check=False, timeout=60)
         if result.returncode == 0 and result.stdout.strip():
             paths.append(result.stdout.strip())
     found: dict[str, Interpreter] = {}
@@ -141,5 +178,4 @@ def choose_python(wanted: str, override: str | None) -> tuple[Interpreter, list[
             f"--python {override}: using Python {interpreter.version_text} "
             f"instead of the {wanted} that render.yaml names"
         ]
-    minor = ".".join(wanted.split(".")[:2])
-    return select_interpreter(wanted, find_interpreters(minor))
+    return select_interpreter(wanted, find_interpreters(minor_of(wanted)))

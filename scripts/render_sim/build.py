@@ -1,4 +1,4 @@
-"""The build's side of render-sim: a clean copy of the source, and what the build installed."""
+"""The build's side of render-sim: a clean copy of the source, a venv, what the build installed."""
 
 from __future__ import annotations
 
@@ -6,25 +6,29 @@ import fnmatch
 import json
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from scripts.lockfile import heavy_packages, normalize
-from scripts.proc import run
-from scripts.project import UV_LOCK
+from packaging.utils import canonicalize_name
 
-# For a project without uv.lock, where the heavy set cannot be computed.
+from scripts.pipenv import isolated_pip_env
+from scripts.proc import run
+from scripts.pythons import Interpreter, find_uv
+
+# For a project without uv.lock, where the heavy set cannot be computed: the usual giants.
 FALLBACK_HEAVY = (
     "torch",
     "torchaudio",
     "torchvision",
-    "funasr",
-    "modelscope",
-    "pocketsphinx",
-    "gradio",
+    "tensorflow",
+    "tensorflow-*",
+    "jax",
+    "jaxlib",
     "triton",
     "nvidia-*",
+    "onnxruntime-gpu",
 )
+VENV_TIMEOUT = 300
 
 
 def heavy_installed(
@@ -38,16 +42,6 @@ def heavy_installed(
     added = set(installed) - set(baseline)
     patterns = list(heavy)
     return sorted(n for n in added if any(fnmatch.fnmatchcase(n, p) for p in patterns))
-
-
-def heavy_names(root: Path) -> tuple[set[str], str | None]:
-    """The heavy set for the project at `root`, and a note when the built-in list stands in."""
-    if (root / UV_LOCK).is_file():
-        return heavy_packages(root), None
-    return set(FALLBACK_HEAVY), (
-        f"no {UV_LOCK} in the project: heavy packages are the built-in "
-        f"list ({', '.join(FALLBACK_HEAVY)})"
-    )
 
 
 def copy_source(project: Path, dest: Path, *, worktree: bool) -> str:
@@ -74,9 +68,20 @@ def copy_source(project: Path, dest: Path, *, worktree: bool) -> str:
     return f"copy of the working tree, uncommitted changes included{extra}"
 
 
-def pip_list(python: Path, env: dict[str, str]) -> set[str]:
+def make_venv(interpreter: Interpreter, venv: Path) -> str:
+    """A fresh venv with pip, as Render's build starts from; uv makes it when it can (faster)."""
+    uv = find_uv()
+    if uv:
+        command = [uv, "venv", "--no-config", "--seed", "--quiet", "--python", interpreter.path]
+        run([*command, str(venv)], env=isolated_pip_env(), timeout=VENV_TIMEOUT)
+        return "uv venv --seed"
+    run([interpreter.path, "-m", "venv", str(venv)], timeout=VENV_TIMEOUT)
+    return "python -m venv"
+
+
+def pip_list(python: Path, env: Mapping[str, str]) -> set[str]:
     out = run([str(python), "-m", "pip", "list", "--format=json"], env=env, timeout=120).stdout
-    return {normalize(p["name"]) for p in json.loads(out)}
+    return {canonicalize_name(p["name"]) for p in json.loads(out)}
 
 
 _DOWNLOADING = re.compile(r"^\s*Downloading \S+ \(([\d.]+) (bytes|kB|MB|GB)\)", re.MULTILINE)
