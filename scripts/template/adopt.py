@@ -122,16 +122,13 @@ def relock_and_compile(root: Path) -> None:
         cwd=root, env=compile_env, capture=False, timeout=900)  # fmt: skip
 
 
-def check_no_leftovers(root: Path, words: Sequence[str]) -> None:
-    """Fail when a tracked file still mentions one of the old names."""
-    files = [f for f in tracked_files(root) if f != RECORD]
+def check_no_leftovers(root: Path, words: Sequence[str], files: Sequence[str]) -> None:
+    """Fail when one of `files` still mentions one of the old names."""
     for word in words:
         left = mentions(root, files, word)
         if left:
             shown = ", ".join(left[:8]) + (" ..." if len(left) > 8 else "")
-            raise ScriptError(
-                f"{word!r} is still mentioned in {shown}: rename it by hand, or {UNDO}"
-            )
+            raise ScriptError(f"{word!r} is still mentioned in {shown}: rename it by hand")
 
 
 def adopt(root: Path, names: Names, *, keep: bool) -> str:
@@ -146,8 +143,10 @@ def adopt(root: Path, names: Names, *, keep: bool) -> str:
         else:
             drop_example(root, ownership, names)
         relock_and_compile(root)
-        check_no_leftovers(root, [template_name.dist, template_name.package, SKELETON_NAMES.dist,
-                                  SKELETON_NAMES.package])  # fmt: skip
+        files = [f for f in tracked_files(root) if f != RECORD]
+        check_no_leftovers(root, [template_name.dist, template_name.package], files)
+        owned = [f for f in files if not ownership.is_pipeline(f)]
+        check_no_leftovers(root, [SKELETON_NAMES.dist, SKELETON_NAMES.package], owned)
     except ScriptError as exc:
         raise ScriptError(f"{exc}; nothing was committed: {UNDO}") from None
     files = pipeline_files(root, ownership, tracked_files(root))
