@@ -105,8 +105,9 @@ def keep_example(root: Path, ownership: Ownership, names: Names) -> Names:
     return old
 
 
-def relock_and_compile(root: Path) -> None:
-    """uv.lock and requirements-render.txt for the renamed project, and an environment to match."""
+def relock_and_compile(root: Path, python_files: Sequence[str]) -> None:
+    """uv.lock and requirements-render.txt for the renamed project, an environment to match,
+    and its Python files' imports sorted again (a new name can sort differently)."""
     uv = find_uv()
     if uv is None:
         raise ScriptError("uv not found: run `make sync` first (it installs uv)")
@@ -116,6 +117,11 @@ def relock_and_compile(root: Path) -> None:
     run([uv, "lock", "--quiet"], cwd=root, env=env, capture=False, timeout=900)
     progress("uv sync (the environment of the renamed project)")
     run([uv, "sync", "--frozen", "--quiet"], cwd=root, env=env, capture=False, timeout=1800)
+    progress("ruff: sort the renamed imports")
+    ruff = [uv, "run", "--frozen", "--no-sync", "ruff"]
+    run([*ruff, "check", "--quiet", "--select", "I", "--fix", "--", *python_files], cwd=root,
+        env=env, timeout=300)  # fmt: skip
+    run([*ruff, "format", "--quiet", "--", *python_files], cwd=root, env=env, timeout=300)
     progress("make render-reqs")
     compile_env = isolated_pip_env(env) | {"PATH": env.get("PATH", "")}
     run([uv, "run", "--frozen", "--no-sync", "python", "-m", "scripts.render_reqs"],
@@ -142,11 +148,12 @@ def adopt(root: Path, names: Names, *, keep: bool) -> str:
             keep_example(root, ownership, names)
         else:
             drop_example(root, ownership, names)
-        relock_and_compile(root)
+        owned = [f for f in tracked_files(root) if not ownership.is_pipeline(f)]
+        relock_and_compile(root, [f for f in owned if f.endswith(".py")])
         files = [f for f in tracked_files(root) if f != RECORD]
         check_no_leftovers(root, [template_name.dist, template_name.package], files)
-        owned = [f for f in files if not ownership.is_pipeline(f)]
-        check_no_leftovers(root, [SKELETON_NAMES.dist, SKELETON_NAMES.package], owned)
+        skeleton = [SKELETON_NAMES.dist, SKELETON_NAMES.package, SKELETON_NAMES.camel]
+        check_no_leftovers(root, skeleton, [f for f in files if not ownership.is_pipeline(f)])
     except ScriptError as exc:
         raise ScriptError(f"{exc}; nothing was committed: {UNDO}") from None
     files = pipeline_files(root, ownership, tracked_files(root))

@@ -25,15 +25,19 @@ class Names:
     """`Acme Notes`: prose and page titles."""
     constant: str
     """`ACME_NOTES`: environment variables."""
+    camel: str
+    """`AcmeNotes`: the start of class names (`AcmeNotesError`)."""
 
     @classmethod
     def of(cls, dist: str) -> Names:
         package = dist.replace("-", "_")
+        parts = [part.capitalize() for part in re.split(r"[-_.]", dist) if part]
         return cls(
             dist=dist,
             package=package,
-            title=" ".join(part.capitalize() for part in dist.split("-")),
+            title=" ".join(parts),
             constant=package.upper(),
+            camel="".join(parts),
         )
 
 

@@ -43,6 +43,8 @@ def _is_package_mention(text: str, start: int, end: int, modules: set[str], pyth
 
 def rename_text(text: str, old: Names, new: Names, modules: set[str], python: bool) -> str:
     """`text` with every form of the old name replaced by the same form of the new one."""
+    # A class name first (`OldNameError`), then the name in prose (`Old Name`).
+    text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(old.camel)}(?=[A-Z])", new.camel, text)
     text = re.sub(_EDGE.format(re.escape(old.title)), new.title, text)
     text = re.sub(_EDGE.format(re.escape(old.constant)), new.constant, text)
     if old.dist != old.package:
