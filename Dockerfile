@@ -22,12 +22,13 @@ WORKDIR /app
 COPY requirements-render.txt ./
 RUN pip install --require-hashes -r requirements-render.txt
 
-# The library, without dependencies (pinned above), then the service code; `pip check` fails
-# the build if pyproject.toml needs something requirements-render.txt lacks.
+# The project (the library and the service, as pyproject's build configuration names them),
+# without dependencies (pinned above); `pip check` fails the build if pyproject.toml needs
+# something requirements-render.txt lacks.
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install --no-deps . && pip check
 COPY backend ./backend
+RUN pip install --no-deps . && pip check
 
 # Run as an unprivileged user: the service needs no write access to its own code.
 RUN useradd --create-home --uid 10001 app

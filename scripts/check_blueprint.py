@@ -9,7 +9,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
@@ -47,6 +47,20 @@ def known_fields(schema: dict[str, Any], node: dict[str, Any]) -> set[str]:
     return names
 
 
+def _schema(error: ValidationError) -> dict[str, Any]:
+    """The schema node an error is about ({} when jsonschema left it unset)."""
+    return dict(error.schema) if isinstance(error.schema, Mapping) else {}
+
+
+def _instance(error: ValidationError) -> Any:
+    """The part of render.yaml an error is about (always set once validation reports it)."""
+    return cast(Any, error.instance)
+
+
+def _instance_list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def branch_cost(errors: list[ValidationError]) -> tuple[bool, int, int]:
     """Rank one branch of an anyOf: the branch that fits the instance best explains it best."""
     wrong_kind = any(
@@ -54,9 +68,9 @@ def branch_cost(errors: list[ValidationError]) -> tuple[bool, int, int]:
         for e in errors
     )
     extras = sum(
-        len(set(e.instance) - set(e.schema.get("properties", {})))
+        len(set(_instance(e)) - set(_schema(e).get("properties", {})))
         for e in errors
-        if e.validator == "additionalProperties" and isinstance(e.instance, dict)
+        if e.validator == "additionalProperties" and isinstance(_instance(e), dict)
     )
     return (wrong_kind, extras, len(errors))
 
@@ -78,9 +92,9 @@ def describe(error: ValidationError, schema: dict[str, Any]) -> list[Problem]:
     """Turn one leaf error into problems that say how to fix them."""
     path, kind = tuple(error.absolute_path), str(error.validator)
     if kind in ("additionalProperties", "unevaluatedProperties"):
-        allowed = known_fields(schema, error.schema)
+        allowed = known_fields(schema, _schema(error))
         problems = []
-        for key in (k for k in error.instance if k not in allowed):
+        for key in (k for k in _instance(error) or {} if k not in allowed):
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
             hint = FIELD_HINTS.get(key) or (
                 f"did you mean '{close[0]}'?" if close else "remove it (not a Render field here)"
@@ -90,7 +104,7 @@ def describe(error: ValidationError, schema: dict[str, Any]) -> list[Problem]:
     if kind == "required":
         return [Problem(path, f"{error.message}: add it", kind)]
     if kind == "enum":
-        choices = [repr(c) for c in error.validator_value]
+        choices = [repr(c) for c in _instance_list(error.validator_value)]
         shown = ", ".join(choices[:8]) + (", …" if len(choices) > 8 else "")
         return [Problem(path, f"{error.instance!r} is not allowed: use one of {shown}", kind)]
     if kind == "anyOf":  # only type alternatives are left here (see leaf_errors)

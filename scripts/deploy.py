@@ -10,10 +10,12 @@ hook; then, if RENDER_SERVICE_URL is set, GET /health until its `version` is the
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -148,7 +150,9 @@ def plan_deploy(
     )
 
 
-def _git(repo: Path, *args: str, check: bool = True, timeout: float = GIT_TIMEOUT):
+def _git(
+    repo: Path, *args: str, check: bool = True, timeout: float = GIT_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
     return run(["git", *args], cwd=repo, check=check, timeout=timeout)
 
 
@@ -215,7 +219,7 @@ def run_gates(repo: Path, plan: Plan) -> None:
         ),
     ]
     for gate in plan.gates:
-        checks.append((gate.name, " ".join(gate.argv), lambda gate=gate: run_gate(repo, gate)))
+        checks.append((gate.name, " ".join(gate.argv), partial(run_gate, repo, gate)))
     for number, (name, shown, check) in enumerate(checks, 1):
         progress(f"[{number}/{len(checks)}] {name}: {shown}")
         started = time.monotonic()

@@ -95,7 +95,7 @@ def finish_output(raw: str, constraints_path: str, digest: str) -> str:
     return "".join(lines[:end] + stamp + lines[end:])
 
 
-def target_minor(project: Project, current: Sequence[int]) -> str:
+def target_minor(project: Project, current: tuple[int, ...]) -> str:
     """Render's Python minor; ScriptError when this interpreter (version_info) is another."""
     version, source = project.render_python()
     want = minor_of(version)
@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if project.render_in is None:
             raise UsageError(f"{project.root / RENDER_IN} not found: create it (see the docs)")
         output: Path = args.output or project.root / RENDER_TXT
-        minor = target_minor(project, sys.version_info)
+        minor = target_minor(project, tuple(sys.version_info[:2]))
         check_platform(sys.platform)
         stale = project.stale_lock()
         if stale:

@@ -156,9 +156,9 @@ def adopt(root: Path, names: Names, *, keep: bool) -> str:
         check_no_leftovers(root, skeleton, [f for f in files if not ownership.is_pipeline(f)])
     except ScriptError as exc:
         raise ScriptError(f"{exc}; nothing was committed: {UNDO}") from None
-    files = pipeline_files(root, ownership, tracked_files(root))
+    digests = pipeline_files(root, ownership, tracked_files(root))
     example = "kept" if keep else "dropped"
-    write_record(root, Record(source, commit, names.dist, example, files))
+    write_record(root, Record(source, commit, names.dist, example, digests))
     run(["git", "add", "-A"], cwd=root, timeout=120)
     message = f"Adopt the template as {names.dist} (example {example})"
     run(["git", "commit", "--quiet", "--no-verify", "-m", message], cwd=root, timeout=120)

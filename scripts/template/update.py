@@ -118,7 +118,7 @@ def apply(root: Path, plan: Plan) -> None:
 
 def _group_requirements(directory: Path) -> dict[str, str]:
     """Every requirement in pyproject's dependency groups, by normalised name."""
-    found = {}
+    found: dict[str, str] = {}
     for group in read_pyproject(directory).get("dependency-groups", {}).values():
         for item in group:
             if isinstance(item, str):
