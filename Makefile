@@ -26,6 +26,10 @@ run-server: | $(UV)
 run-server-hf: | $(UV)
 	USE_LOCAL_ASR=false $(RUN) $(SERVE)
 
+.PHONY: test-adoption  ## Adopt clones of the template both ways and run their gates (minutes, PyPI)
+test-adoption: | $(UV)
+	$(RUN) pytest tests/template -m adoption $(PYTEST_ARGS)
+
 .PHONY: fixtures  ## Regenerate the speech fixtures with espeak-ng and sox
 fixtures: | $(UV)
 	$(RUN) python -m tools.make_fixtures
