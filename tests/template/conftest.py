@@ -65,7 +65,7 @@ def git(cwd: Path, *args: str) -> str:
 def template_clone(tmp_path: Path) -> Callable[[str], Path]:
     """A fresh clone of the template's committed tree, with a git identity, under tmp_path.
 
-    Its .cache links to the template's, so the example's stand-in Space venv is built once.
+    Its stand-in Space cache links to the template's, so that venv is built once.
     """
 
     def clone(name: str) -> Path:
@@ -74,8 +74,9 @@ def template_clone(tmp_path: Path) -> Callable[[str], Path]:
         git(path, "config", "user.name", "Adoption Test")
         git(path, "config", "user.email", "adoption@example.invalid")
         git(path, "config", "commit.gpgsign", "false")
-        (ROOT / ".cache").mkdir(exist_ok=True)
-        (path / ".cache").symlink_to(ROOT / ".cache")
+        (ROOT / ".cache" / "standin-space").mkdir(parents=True, exist_ok=True)
+        (path / ".cache").mkdir()
+        (path / ".cache" / "standin-space").symlink_to(ROOT / ".cache" / "standin-space")
         return path
 
     return clone
