@@ -76,7 +76,7 @@ render-sim: | $(UV)
 .PHONY: check  ## Run every gate CI runs, in order (`make gates` lists them)
 check: $(GATES)
 
-.PHONY: fast-check  ## Run the fast gates, as the pre-push hook does
+.PHONY: fast-check  ## Run the fast gates, as the git hooks do
 fast-check: $(FAST_GATES)
 
 .PHONY: gates  ## Print the gates of `make check` (one line) and of the hook (second line)
@@ -88,9 +88,9 @@ gates:
 deploy: | $(UV)
 	$(RUN) python -m scripts.deploy --gates "$(GATES)" $(DEPLOY_ARGS)
 
-.PHONY: hooks  ## Install a git pre-push hook that runs `make fast-check`
+.PHONY: hooks  ## Install git hooks (pre-commit): the fast gates on commit, `make test` on push
 hooks: | $(UV)
-	$(RUN) python -m scripts.hooks install
+	$(RUN) pre-commit install
 
 .PHONY: adopt  ## Make this copy of the template your project: make adopt NAME=<name> [KEEP_EXAMPLE=1]
 adopt: | $(UV)

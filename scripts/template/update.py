@@ -32,6 +32,7 @@ from scripts.template.files import (
 from scripts.template.record import RECORD, Record, read_record, write_record
 
 CHECK_COMMAND = ("make", "--no-print-directory", "fast-check")
+PIPELINE_GROUP = "pipeline"
 EPILOG = """\
 examples:
   make template-update FROM=https://github.com/OWNER/TEMPLATE.git
@@ -116,22 +117,22 @@ def apply(root: Path, plan: Plan) -> None:
         run(["git", "rm", "-q", "--", *plan.remove], cwd=root, timeout=120)
 
 
-def _group_requirements(directory: Path) -> dict[str, str]:
-    """Every requirement in pyproject's dependency groups, by normalised name."""
+def pipeline_group(directory: Path) -> dict[str, str]:
+    """The project's `pipeline` dependency group (the tools the pipeline runs), by name."""
+    group = read_pyproject(directory).get("dependency-groups", {}).get(PIPELINE_GROUP, [])
     found: dict[str, str] = {}
-    for group in read_pyproject(directory).get("dependency-groups", {}).values():
-        for item in group:
-            if isinstance(item, str):
-                try:
-                    found[canonicalize_name(Requirement(item).name)] = item
-                except InvalidRequirement:
-                    continue
+    for item in group:
+        if isinstance(item, str):
+            try:
+                found[canonicalize_name(Requirement(item).name)] = item
+            except InvalidRequirement:
+                continue
     return found
 
 
-def missing_dev_requirements(root: Path, template: Path) -> list[str]:
-    """Dependency-group requirements of the new template (its tools) that the project lacks."""
-    mine, theirs = _group_requirements(root), _group_requirements(template)
+def missing_tools(root: Path, template: Path) -> list[str]:
+    """Requirements of the new template's `pipeline` group that the project's group lacks."""
+    mine, theirs = pipeline_group(root), pipeline_group(template)
     return sorted(theirs[name] for name in theirs.keys() - mine.keys())
 
 
@@ -164,7 +165,7 @@ def update(root: Path, source: str | None, ref: str | None, *, force: bool) -> l
         }
         plan = plan_update(root, record, new_files, force=force)
         apply(root, plan)
-        missing = missing_dev_requirements(root, template)
+        missing = missing_tools(root, template)
     files = {path: digest(content) for path, content in new_files.items()}
     write_record(root, Record(source, commit, record.name, record.example, files))
     lines = [f"{verb} {path}" for verb, paths in (("updated", plan.write), ("removed", plan.remove))
@@ -172,7 +173,10 @@ def update(root: Path, source: str | None, ref: str | None, *, force: bool) -> l
     for path, diff in plan.kept.items():
         lines.append(f"kept {path}: you changed it; the template's version differs:\n{diff}")
     for requirement in missing:
-        lines.append(f"the pipeline now uses {requirement}: `uv add --dev '{requirement}'`")
+        lines.append(
+            f"the pipeline now uses {requirement}: "
+            f"`uv add --group {PIPELINE_GROUP} '{requirement}'`"
+        )
     progress(f"running the fast gates: {' '.join(CHECK_COMMAND)}")
     checked = run(list(CHECK_COMMAND), cwd=root, capture=False, check=False, timeout=3600)
     if checked.returncode != 0:

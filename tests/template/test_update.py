@@ -18,7 +18,7 @@ def test_template_update_brings_pipeline_changes_and_keeps_the_adopters_own(
     # The adopter's own work: a file of theirs, and an edit to a pipeline file.
     (project / "src" / "acme_notes" / "mine.py").write_text('"""Mine."""\n\nVALUE = 1\n')
     servers = project / "scripts" / "servers.py"
-    servers.write_text(servers.read_text() + "\n# tuned for our CI\n")
+    servers.write_text(servers.read_text() + "\n\n# tuned for our CI\n")
     git(project, "add", "-A")
     git(project, "commit", "--quiet", "-m", "Our own work")
     ours = git(project, "rev-parse", "HEAD")
@@ -29,7 +29,7 @@ def test_template_update_brings_pipeline_changes_and_keeps_the_adopters_own(
     guide.write_text(guide.read_text() + "\nA note from the newer template.\n")
     (newer / "scripts" / "newtool.py").write_text('"""A new pipeline module."""\n')
     upstream_servers = newer / "scripts" / "servers.py"
-    upstream_servers.write_text(upstream_servers.read_text() + "\n# upstream change\n")
+    upstream_servers.write_text(upstream_servers.read_text() + "\n\n# upstream change\n")
     git(newer, "add", "-A")
     git(newer, "commit", "--quiet", "-m", "Newer pipeline")
     newer_commit = git(newer, "rev-parse", "HEAD")
