@@ -43,10 +43,13 @@ test: | $(UV)
 test-backend: | $(UV)
 	$(RUN) pytest $(PYTEST_ARGS)
 
-.PHONY: lint  ## Check style and lint (changes nothing)
+.PHONY: lint  ## Lint, check formatting and types, and audit the CI workflows (changes nothing)
 lint: | $(UV)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) actionlint
+	$(RUN) zizmor --offline --quiet .github/workflows
 
 .PHONY: format  ## Fix what ruff can fix and format the code
 format: | $(UV)
@@ -72,6 +75,10 @@ render-yaml-check: | .venv/pyvenv.cfg
 .PHONY: render-sim  ## Build and boot the committed tree exactly as render.yaml tells Render to
 render-sim: | $(UV)
 	$(RUN) python -m scripts.render_sim $(SIM_ARGS)
+
+.PHONY: upgrade  ## Upgrade uv.lock and requirements-render.txt together, or neither (PACKAGE=<name>)
+upgrade: | $(UV)
+	$(RUN) python -m scripts.upgrade $(if $(PACKAGE),--package "$(PACKAGE)")
 
 .PHONY: check  ## Run every gate CI runs, in order (`make gates` lists them)
 check: $(GATES)
