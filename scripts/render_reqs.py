@@ -20,7 +20,7 @@ from pathlib import Path
 
 from scripts import lockfile
 from scripts.pipenv import PYPI_INDEX, isolated_pip_env
-from scripts.proc import ScriptError, UsageError, progress, run
+from scripts.proc import ScriptError, UsageError, guarded, progress, run
 from scripts.project import ROOT, Project, load_project
 from scripts.pythons import minor_of
 from scripts.requirements import RENDER_IN, RENDER_TXT, parse_pins, requirement_lines
@@ -162,24 +162,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        project = load_project(args.root)
-        if project.render_in is None:
-            raise UsageError(f"{project.root / RENDER_IN} not found: create it (see the docs)")
-        output: Path = args.output or project.root / RENDER_TXT
-        minor = target_minor(project, tuple(sys.version_info[:2]))
-        check_platform(sys.platform)
-        stale = project.stale_lock()
-        if stale:
-            raise ScriptError(f"uv.lock is stale: {stale}: run `uv lock`, then `{COMMAND}`")
-        progress(f"pip-compile {RENDER_IN} for Python {minor} with uv.lock constraints")
-        text = compile_requirements(project, minor)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ScriptError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    return guarded("error", lambda: compile_project(args.root, args.output))
+
+
+def compile_project(root: Path, output_arg: Path | None) -> int:
+    """Compile the render file of the project at `root`; print what happened."""
+    project = load_project(root)
+    if project.render_in is None:
+        raise UsageError(f"{project.root / RENDER_IN} not found: create it (see the docs)")
+    output: Path = output_arg or project.root / RENDER_TXT
+    minor = target_minor(project, tuple(sys.version_info[:2]))
+    check_platform(sys.platform)
+    stale = project.stale_lock()
+    if stale:
+        raise ScriptError(f"uv.lock is stale: {stale}: run `uv lock`, then `{COMMAND}`")
+    progress(f"pip-compile {RENDER_IN} for Python {minor} with uv.lock constraints")
+    text = compile_requirements(project, minor)
     changed = not output.exists() or output.read_bytes() != text.encode()
     if changed:
         output.write_bytes(text.encode())

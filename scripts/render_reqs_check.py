@@ -10,7 +10,6 @@ packages. Nothing is changed: not uv.lock, not the environment.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Mapping, Sequence
 from importlib.metadata import packages_distributions
 from pathlib import Path
@@ -21,7 +20,7 @@ from scripts.config import TABLE
 from scripts.imports import Import, production_imports
 from scripts.lockfile import LOCK_NAME, extra_only
 from scripts.packages import PYPROJECT
-from scripts.proc import ScriptError, UsageError
+from scripts.proc import UsageError, guarded
 from scripts.project import ROOT, Project, load_project
 from scripts.pythons import minor_of
 from scripts.render_reqs import COMMAND, fingerprint, recorded_fingerprint, recorded_python
@@ -192,22 +191,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        project = load_project(args.root)
-        for text, name, fix in (
-            (project.render_txt, RENDER_TXT, FIX),
-            (project.render_in, RENDER_IN, "create it (see the docs)"),
-        ):
-            if text is None:
-                raise UsageError(f"{project.root / name} not found: {fix}")
-        project.require_lock()
-        problems, pins = find_problems(project, packages_distributions())
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ScriptError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    return guarded("error", lambda: check_project(args.root))
+
+
+def check_project(root: Path) -> int:
+    """Check the project at `root`; print each problem, or the summary when there is none."""
+    project = load_project(root)
+    for text, name, fix in (
+        (project.render_txt, RENDER_TXT, FIX),
+        (project.render_in, RENDER_IN, "create it (see the docs)"),
+    ):
+        if text is None:
+            raise UsageError(f"{project.root / name} not found: {fix}")
+    project.require_lock()
+    problems, pins = find_problems(project, packages_distributions())
     for problem in problems:
         print(problem)
     if problems:

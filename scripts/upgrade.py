@@ -15,8 +15,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from scripts.lockfile import LOCK_NAME
-from scripts.proc import ScriptError, UsageError, progress, run
+from scripts.lockfile import LOCK_NAME, Lock
+from scripts.proc import ScriptError, UsageError, guarded, progress, run
 from scripts.project import ROOT, load_project
 from scripts.pythons import find_uv
 from scripts.requirements import RENDER_TXT, parse_pins
@@ -37,8 +37,9 @@ class Change:
     production: bool
 
 
-def versions_of(lock_versions: Mapping[str, frozenset[str]]) -> dict[str, str]:
-    return {name: ", ".join(sorted(v)) for name, v in lock_versions.items()}
+def versions_of(lock: Lock) -> dict[str, str]:
+    """Each locked package's version(s), as one string."""
+    return {str(name): ", ".join(sorted(v)) for name, v in lock.versions.items()}
 
 
 def changes(
@@ -57,7 +58,10 @@ def format_changes(found: Sequence[Change]) -> str:
     if not found:
         return "No upgrades: uv.lock already has the newest versions pyproject.toml allows.\n"
     lines = []
-    for title, production in (("Production (requirements-render.txt)", True), ("Development", False)):
+    for title, production in (
+        ("Production (requirements-render.txt)", True),
+        ("Development", False),
+    ):
         rows = [c for c in found if c.production == production]
         if rows:
             lines += [f"### {title}", "", "| package | from | to |", "| --- | --- | --- |"]
@@ -69,7 +73,7 @@ def format_changes(found: Sequence[Change]) -> str:
 def upgrade(root: Path, package: str | None) -> list[Change]:
     """Upgrade, recompile and check; on any failure restore both files and raise."""
     project = load_project(root)
-    before = versions_of(project.require_lock().versions)
+    before = versions_of(project.require_lock())
     if package is not None and canonicalize_name(package) not in before:
         raise UsageError(f"PACKAGE={package!r} is not in {LOCK_NAME}: check the name (`uv tree`)")
     uv = find_uv()
@@ -92,7 +96,7 @@ def upgrade(root: Path, package: str | None) -> list[Change]:
             (root / name).write_bytes(data)
         raise ScriptError(f"{exc}: {LOCK_NAME} and {RENDER_TXT} are back as they were") from None
     after_project = load_project(root)
-    after = versions_of(after_project.require_lock().versions)
+    after = versions_of(after_project.require_lock())
     production = {p.name for p in parse_pins(saved[RENDER_TXT].decode())}
     production |= {p.name for p in parse_pins(after_project.render_txt or "")}
     return changes(before, after, {str(n) for n in production})
@@ -114,16 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
+
+    def body() -> int:
         found = upgrade(args.root.resolve(), args.package or None)
-    except UsageError as exc:
-        print(f"upgrade: {exc}", file=sys.stderr)
-        return 2
-    except ScriptError as exc:
-        print(f"upgrade: {exc}", file=sys.stderr)
-        return 1
-    sys.stdout.write(format_changes(found))
-    return 0
+        sys.stdout.write(format_changes(found))
+        return 0
+
+    return guarded("upgrade", body)
 
 
 if __name__ == "__main__":

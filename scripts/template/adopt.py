@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from scripts.pipenv import isolated_pip_env
-from scripts.proc import ScriptError, UsageError, environ_with, progress, run
+from scripts.proc import ScriptError, UsageError, environ_with, guarded, progress, run
 from scripts.project import ROOT, load_project
 from scripts.pythons import find_uv
 from scripts.template.files import Ownership, pipeline_files, read_ownership, tracked_files
@@ -198,18 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    root: Path = args.repo.resolve()
-    try:
+
+    def body() -> int:
         names = project_names(args.name)
-        commit = adopt(root, names, keep=args.keep_example)
-    except UsageError as exc:
-        print(f"adopt: {exc}", file=sys.stderr)
-        return 2
-    except ScriptError as exc:
-        print(f"adopt: {exc}", file=sys.stderr)
-        return 1
-    print(next_steps(names, commit, keep=args.keep_example), end="")
-    return 0
+        commit = adopt(args.repo.resolve(), names, keep=args.keep_example)
+        print(next_steps(names, commit, keep=args.keep_example), end="")
+        return 0
+
+    return guarded("adopt", body)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from scripts.proc import ScriptError, UsageError, progress, run
+from scripts.proc import ScriptError, UsageError, guarded, progress, run
 from scripts.project import ROOT, read_pyproject
 from scripts.template.files import (
     changed_since,
@@ -216,16 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        lines = update(args.repo.resolve(), args.source or None, args.ref or None, force=args.force)
-    except UsageError as exc:
-        print(f"template-update: {exc}", file=sys.stderr)
-        return 2
-    except ScriptError as exc:
-        print(f"template-update: {exc}", file=sys.stderr)
-        return 1
-    print("\n".join(lines))
-    return 0
+
+    def body() -> int:
+        repo = args.repo.resolve()
+        print("\n".join(update(repo, args.source or None, args.ref or None, force=args.force)))
+        return 0
+
+    return guarded("template-update", body)
 
 
 if __name__ == "__main__":
