@@ -31,7 +31,7 @@ UNDO = "undo with `git reset --hard && git clean -fd`"
 EPILOG = """\
 examples:
   make adopt NAME=acme-notes                  # a minimal service of your own
-  make adopt NAME=acme-speech KEEP_EXAMPLE=1  # keep the speech service, renamed
+  make adopt NAME=acme-demo KEEP_EXAMPLE=1    # keep the example service, renamed
   python -m scripts.template.adopt --name acme-notes --repo ../acme-notes
 """
 
@@ -165,7 +165,7 @@ def adopt(root: Path, names: Names, *, keep: bool) -> str:
 
 
 def next_steps(names: Names, commit: str, *, keep: bool) -> str:
-    what = "the speech example, renamed" if keep else "a minimal service"
+    what = "the example, renamed" if keep else "a minimal service"
     return f"""\
 adopted as {names.dist} in commit {commit[:12]}: {what}; package src/{names.package}
 next:
