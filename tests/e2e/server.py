@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ FRAME_BYTES = 3200  # 100 ms of 16 kHz s16le
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 def service_env(settings: Mapping[str, str]) -> dict[str, str]:
@@ -45,13 +46,19 @@ def uvicorn_command(port: int) -> list[str]:
     return [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
 
 
-def wait_live(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def wait_live(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float,
+    context: ssl.SSLContext | None = None,  # for https: one that trusts the server's certificate
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(f"{url}/live", timeout=1) as response:
+            with urllib.request.urlopen(f"{url}/live", timeout=1, context=context) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -91,7 +98,7 @@ def read_fixture(name: str) -> tuple[bytes, list[list[str]]]:
 
 def fixture_bytes(name: str) -> bytes:
     phrase = json.loads((FIXTURES / "phrases.json").read_text())[name]
-    return (FIXTURES / phrase["file"]).read_bytes()
+    return (FIXTURES / str(phrase["file"])).read_bytes()
 
 
 @dataclass
