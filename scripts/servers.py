@@ -13,6 +13,7 @@ import http.client
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -138,10 +139,19 @@ def _echo(data: bytes) -> None:
         data = data[os.write(2, data) :]
 
 
-def http_get(url: str, timeout: float = TRY_TIMEOUT) -> tuple[int, bytes]:
-    """GET `url` (http only) without proxies or redirects; return (status, body)."""
+def http_get(
+    url: str, timeout: float = TRY_TIMEOUT, context: ssl.SSLContext | None = None
+) -> tuple[int, bytes]:
+    """GET `url` without proxies or redirects; return (status, body). `context` is for https."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or HOST, parts.port or 80, timeout=timeout)
+    host = parts.hostname or HOST
+    conn: http.client.HTTPConnection
+    if parts.scheme == "https":
+        conn = http.client.HTTPSConnection(
+            host, parts.port or 443, timeout=timeout, context=context
+        )
+    else:
+        conn = http.client.HTTPConnection(host, parts.port or 80, timeout=timeout)
     try:
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         conn.request("GET", path)
@@ -159,7 +169,13 @@ def port_open(port: int, host: str = HOST) -> bool:
         return False
 
 
-def wait_for_http(server: Server, url: str, timeout: float, what: str = "the server") -> str:
+def wait_for_http(
+    server: Server,
+    url: str,
+    timeout: float,
+    what: str = "the server",
+    context: ssl.SSLContext | None = None,
+) -> str:
     """Poll GET `url` as Render's health check does (2xx/3xx) until it passes; return a detail.
 
     Raises ScriptError with the log's tail when the process exits or the deadline passes.
@@ -170,7 +186,7 @@ def wait_for_http(server: Server, url: str, timeout: float, what: str = "the ser
     def answered() -> str | None:
         server.check_running(what)
         try:
-            status, _ = http_get(url)
+            status, _ = http_get(url, context=context)
         except (OSError, http.client.HTTPException) as exc:
             last[0] = f"{exc or type(exc).__name__}"
             return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 import wave
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from featherweight.asr.hf_space import HfSpaceEngine
 from featherweight.errors import RemoteEngineError
+from scripts.servers import free_port
 from tools.standin import running_space
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -29,12 +29,6 @@ def read_fixture(name: str) -> tuple[bytes, list[str]]:
         assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (16_000, 1, 2)
         pcm = wav.readframes(wav.getnframes())
     return pcm, phrase["utterances"][0]["key_words"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_hf_space_engine_standin_speech_gives_key_words_without_tags(standin_space: str) -> None:
@@ -73,7 +67,7 @@ def test_hf_space_engine_slow_standin_result_times_out() -> None:
 
 
 def test_hf_space_engine_closed_port_fails_fast_and_reports_down() -> None:
-    engine = HfSpaceEngine(f"http://127.0.0.1:{free_port()}/", timeout=10)
+    engine = HfSpaceEngine(f"http://127.0.0.1:{free_port('127.0.0.1')}/", timeout=10)
     started = time.monotonic()
     with pytest.raises(RemoteEngineError, match=r"failed \(ConnectError\)"):
         engine.transcribe(SILENCE)
@@ -84,7 +78,7 @@ def test_hf_space_engine_closed_port_fails_fast_and_reports_down() -> None:
 
 def test_hf_space_engine_standin_stopped_then_restarted_recovers() -> None:
     """A Space that goes away fails calls and health quickly; once it is back, calls work again."""
-    port = free_port()
+    port = free_port("127.0.0.1")
     engine = HfSpaceEngine(f"http://127.0.0.1:{port}/", timeout=RECOGNITION_TIMEOUT)
     try:
         with running_space(port):

@@ -8,9 +8,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from scripts.sim_probe import pick_fixture
 
 from scripts import render_sim, sim_run
-from scripts.sim_probe import pick_fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

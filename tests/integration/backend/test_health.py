@@ -1,25 +1,26 @@
-"""GET /live, GET /health and GET / against a fake engine."""
+"""GET /live and GET /health against a fake engine."""
 
 from __future__ import annotations
 
 import time
 
 from featherweight.asr.base import EngineHealth
+from tests.integration.backend.conftest import MakeClient
 from tests.integration.backend.fakes import FakeEngine
 
 
-def test_live_always_ok(make_client):
+def test_live_always_ok(make_client: MakeClient) -> None:
     response = make_client(FakeEngine(health=EngineHealth(False, "down"))).get("/live")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-def test_health_ok_engine_reports_engine_and_version(make_client):
+def test_health_ok_engine_reports_engine_and_version(make_client: MakeClient) -> None:
     response = make_client(render_git_commit="abc123").get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "engine": "fake", "version": "abc123"}
 
 
-def test_health_engine_down_is_degraded_with_200(make_client):
+def test_health_engine_down_is_degraded_with_200(make_client: MakeClient) -> None:
     engine = FakeEngine(health=EngineHealth(False, "the Space 'x/y' answered HTTP 503"))
     response = make_client(engine).get("/health")
     assert response.status_code == 200
@@ -27,7 +28,7 @@ def test_health_engine_down_is_degraded_with_200(make_client):
     assert response.json()["detail"] == "the Space 'x/y' answered HTTP 503"
 
 
-def test_health_slow_engine_is_degraded_within_timeout(make_client):
+def test_health_slow_engine_is_degraded_within_timeout(make_client: MakeClient) -> None:
     engine = FakeEngine(health_delay=10.0)
     client = make_client(engine, health_timeout_s=0.3)
     started = time.monotonic()
@@ -39,7 +40,7 @@ def test_health_slow_engine_is_degraded_within_timeout(make_client):
     assert "longer than 0.3 s" in response.json()["detail"]
 
 
-def test_health_engine_raising_is_degraded(make_client):
+def test_health_engine_raising_is_degraded(make_client: MakeClient) -> None:
     class Broken(FakeEngine):
         def health(self) -> EngineHealth:
             raise RuntimeError("no")
@@ -49,7 +50,7 @@ def test_health_engine_raising_is_degraded(make_client):
     assert "RuntimeError: no" in response.json()["detail"]
 
 
-def test_health_repeated_probes_within_cache_check_engine_once(make_client):
+def test_health_repeated_probes_within_cache_check_engine_once(make_client: MakeClient) -> None:
     engine = FakeEngine()
     client = make_client(engine, health_cache_s=60.0)
     for _ in range(3):
@@ -57,16 +58,9 @@ def test_health_repeated_probes_within_cache_check_engine_once(make_client):
     assert engine.health_calls == 1
 
 
-def test_health_cache_zero_checks_engine_every_time(make_client):
+def test_health_cache_zero_checks_engine_every_time(make_client: MakeClient) -> None:
     engine = FakeEngine()
     client = make_client(engine, health_cache_s=0.0)
     for _ in range(3):
         client.get("/health")
     assert engine.health_calls == 3
-
-
-def test_page_root_serves_microphone_page(make_client):
-    response = make_client().get("/")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/html")
-    assert "getUserMedia" in response.text and "/ws/asr" in response.text

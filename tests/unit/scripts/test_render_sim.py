@@ -9,10 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from scripts import render_sim, sim_run
-from scripts.proc import ScriptError
-from scripts.project import ROOT
 from scripts.sim_build import FALLBACK_HEAVY, downloaded_bytes, heavy_installed, heavy_names
 from scripts.sim_env import build_env, clean_path
 from scripts.sim_probe import loopback_only, missing_keywords, pick_fixture
@@ -23,6 +19,10 @@ from scripts.sim_python import (
     wanted_version,
 )
 from scripts.sim_report import FAIL, OK, SKIPPED, Report, Step, format_json, format_table
+
+from scripts import render_sim, sim_run
+from scripts.proc import ScriptError
+from scripts.project import ROOT
 
 
 def interp(version: str, path: str = "") -> Interpreter:
