@@ -1,4 +1,4 @@
-"""Throwaway git repositories for script tests, isolated from the user's git configuration."""
+"""Throwaway git repositories for the pipeline's tests, isolated from the user's git config."""
 
 from __future__ import annotations
 
@@ -52,6 +52,13 @@ def commit(repo: Path, name: str, text: str, message: str) -> str:
     """Write `name`, commit it, and return the new HEAD sha."""
     (repo / name).write_text(text)
     git(repo, "add", name)
+    git(repo, "commit", "--quiet", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def commit_all(repo: Path, message: str) -> str:
+    """Commit every file in the working tree and return the new HEAD sha."""
+    git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", message)
     return git(repo, "rev-parse", "HEAD")
 
