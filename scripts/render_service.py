@@ -55,6 +55,7 @@ def call_hook(url: str) -> str:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as reply:
             return reply.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the connection open
         reason = f"HTTP {exc.code} {exc.reason}"
     except (urllib.error.URLError, OSError) as exc:
         reason = str(getattr(exc, "reason", exc))
@@ -87,6 +88,7 @@ def wait_for_version(
         try:
             version = fetch(url)
         except urllib.error.HTTPError as exc:
+            exc.close()
             last[0] = f"no version (HTTP {exc.code} {exc.reason})"
             return None
         except (OSError, ValueError) as exc:
