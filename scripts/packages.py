@@ -103,11 +103,11 @@ def _setuptools(pyproject: Mapping[str, Any], root: Path, name: str) -> list[Pac
     else:
         where, include, exclude = [base], ["*"], list(FLAT_EXCLUDE if base == "." else ())
     found = []
-    for top in where:
-        for child in sorted((root / top).glob("*/__init__.py")):
+    for directory in where:
+        for child in sorted((root / directory).glob("*/__init__.py")):
             package = child.parent.name
             if _matches(package, include) and not _matches(package, exclude):
-                found.append(str(PurePosixPath(top) / package))
+                found.append(str(PurePosixPath(directory) / package))
     if not found:
         raise UsageError(
             f"{PYPROJECT}: setuptools finds no package under {where}: "

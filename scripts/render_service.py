@@ -53,7 +53,8 @@ def call_hook(url: str) -> str:
     request = urllib.request.Request(url, data=b"", method="POST")
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as reply:
-            return reply.read().decode("utf-8", "replace")
+            body: bytes = reply.read()
+            return body.decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         exc.close()  # it holds the connection open
         reason = f"HTTP {exc.code} {exc.reason}"

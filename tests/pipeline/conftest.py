@@ -32,12 +32,20 @@ def _resolve_schema() -> tuple[dict[str, Any] | None, str]:
 SCHEMA, SCHEMA_SOURCE = _resolve_schema()
 """Render's schema and where it came from; None and the tool's own reason when it found none."""
 
-# Variables that steer the pipeline; each test sets what it needs.
+# Variables that steer the pipeline, pipeline.mk's settings and make's own (make exports
+# `make test PYTEST_ARGS=...` to the makes a test starts); each test sets what it needs.
 _PIPELINE_VARIABLES = (
     "RENDER_SCHEMA",
     "RENDER_DEPLOY_HOOK_URL",
     "RENDER_SERVICE_URL",
     "RENDER_PIPELINE_DEPLOY",
+    "EXTRAS",
+    "PYTEST_ARGS",
+    "SIM_ARGS",
+    "DEPLOY_ARGS",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKELEVEL",
 )
 
 

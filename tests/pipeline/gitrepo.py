@@ -38,8 +38,9 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
 
 
 def make_repo(path: Path) -> Path:
-    """A repository on branch main with one commit and a local identity."""
-    path.mkdir(parents=True)
+    """A repository on branch main with one commit and a local identity (in `path`, which may
+    already hold files: they are left uncommitted)."""
+    path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "--quiet", "--initial-branch=main")
     git(path, "config", "user.name", "Test Deployer")
     git(path, "config", "user.email", "deployer@example.invalid")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import venv
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,13 @@ class FakePip:
 def fake_pip(monkeypatch: pytest.MonkeyPatch) -> FakePip:
     """No venv is built, and pip is faked at the subprocess seam."""
     fake = FakePip()
-    monkeypatch.setattr(bootstrap_uv.subprocess, "run", fake)
-    monkeypatch.setattr(bootstrap_uv.venv.EnvBuilder, "create", lambda self, d: None)
+    monkeypatch.setattr(subprocess, "run", fake)
+    monkeypatch.setattr(venv.EnvBuilder, "create", lambda self, d: None)
     return fake
 
 
 def test_bootstrap_uv_links_bin_uv_into_its_own_venv(
-    tmp_path: Path, fake_pip: FakePip, capsys
+    tmp_path: Path, fake_pip: FakePip, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert bootstrap_uv.main(["--version", "0.13.8", "--dest", str(tmp_path)]) == 0
 
@@ -48,7 +49,7 @@ def test_bootstrap_uv_links_bin_uv_into_its_own_venv(
 
 
 def test_bootstrap_uv_pip_failure_is_one_line_and_links_nothing(
-    tmp_path: Path, fake_pip: FakePip, capsys
+    tmp_path: Path, fake_pip: FakePip, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake_pip.code = 1
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from scripts import check_blueprint
 from scripts.check_blueprint import dotted, yaml_nodes
@@ -25,7 +26,9 @@ ENV = """\
 GOOD = blueprint(start=START, env=ENV, extra="    maxShutdownDelaySeconds: 45")
 
 
-def run_check(capsys, root: Path, *argv: str) -> tuple[int, list[str], str]:
+def run_check(
+    capsys: pytest.CaptureFixture[str], root: Path, *argv: str
+) -> tuple[int, list[str], str]:
     code = check_blueprint.main(["--root", str(root), *argv])
     out, err = capsys.readouterr()
     assert "Traceback" not in err
@@ -33,7 +36,7 @@ def run_check(capsys, root: Path, *argv: str) -> tuple[int, list[str], str]:
 
 
 def test_check_good_blueprint_passes_naming_service_and_schema(
-    make_project: MakeProject, schema_file: Path, capsys
+    make_project: MakeProject, schema_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(render_yaml=GOOD)
 
@@ -48,7 +51,10 @@ def test_check_good_blueprint_passes_naming_service_and_schema(
 
 
 def test_check_schema_from_render_schema_variable(
-    make_project: MakeProject, schema_file: Path, capsys, monkeypatch: pytest.MonkeyPatch
+    make_project: MakeProject,
+    schema_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("RENDER_SCHEMA", str(schema_file))
 
@@ -154,7 +160,7 @@ BROKEN = {
 
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
 def test_check_each_mistake_is_one_line_at_its_line_naming_the_fix(
-    make_project: MakeProject, schema_file: Path, capsys, case: str
+    make_project: MakeProject, schema_file: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     (old, new), expected = BROKEN[case]
     assert old in GOOD
@@ -170,7 +176,7 @@ def test_check_each_mistake_is_one_line_at_its_line_naming_the_fix(
 
 
 def test_check_reports_the_line_the_mistake_is_on(
-    make_project: MakeProject, schema_file: Path, capsys
+    make_project: MakeProject, schema_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(render_yaml=GOOD.replace("plan: free", "plan: hobby"))
     line = GOOD.splitlines().index("    plan: free") + 1
@@ -182,7 +188,7 @@ def test_check_reports_the_line_the_mistake_is_on(
 
 
 def test_check_unquoted_false_is_reported_once_not_again_by_the_schema(
-    make_project: MakeProject, schema_file: Path, capsys
+    make_project: MakeProject, schema_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(render_yaml=GOOD.replace('value: "false"', "value: false"))
 
@@ -193,7 +199,7 @@ def test_check_unquoted_false_is_reported_once_not_again_by_the_schema(
 
 
 def test_check_python_version_file_disagreeing_names_both(
-    make_project: MakeProject, schema_file: Path, capsys
+    make_project: MakeProject, schema_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     minor = ".".join(PYTHON.split(".")[:2])
     other = f"{minor.split('.')[0]}.{int(minor.split('.')[1]) + 1}"
@@ -212,7 +218,7 @@ def test_check_python_version_file_disagreeing_names_both(
 
 
 def test_check_invalid_yaml_is_one_line(
-    make_project: MakeProject, schema_file: Path, capsys
+    make_project: MakeProject, schema_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(render_yaml="services: [unclosed\n")
 
@@ -223,7 +229,7 @@ def test_check_invalid_yaml_is_one_line(
 
 
 def test_check_missing_blueprint_is_a_usage_error(
-    make_project: MakeProject, schema_file: Path, capsys
+    make_project: MakeProject, schema_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(render_yaml=False)
 
@@ -236,7 +242,7 @@ def test_check_missing_blueprint_is_a_usage_error(
 
 
 def test_check_bad_project_settings_are_a_usage_error(
-    make_project: MakeProject, schema_file: Path, capsys
+    make_project: MakeProject, schema_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(config={"sim": {"probes": [{"name": "x"}]}})
 
@@ -252,7 +258,9 @@ def test_check_bad_project_settings_are_a_usage_error(
 # --- where the schema comes from (the tool's own order; see test_render_schema) --------------
 
 
-def test_check_no_schema_anywhere_exits_2_with_one_line(make_project: MakeProject, capsys) -> None:
+def test_check_no_schema_anywhere_exits_2_with_one_line(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_check(capsys, make_project())
 
     assert (code, out) == (2, [])
@@ -265,7 +273,7 @@ def test_check_no_schema_anywhere_exits_2_with_one_line(make_project: MakeProjec
 
 
 def test_check_unreadable_schema_file_exits_2(
-    make_project: MakeProject, tmp_path: Path, capsys
+    make_project: MakeProject, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run_check(capsys, make_project(), "--schema", str(tmp_path / "gone.json"))
 
@@ -274,7 +282,10 @@ def test_check_unreadable_schema_file_exits_2(
 
 
 def test_check_fetched_schema_is_cached_and_used(
-    make_project: MakeProject, httpserver, monkeypatch: pytest.MonkeyPatch, capsys
+    make_project: MakeProject,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A tiny schema served on loopback stands in for Render's."""
     from scripts import render_schema

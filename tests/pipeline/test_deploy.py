@@ -3,16 +3,18 @@ log their names, and pytest-httpserver standing in for Render's deploy hook and 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from scripts import deploy
 from scripts.deploy import Gate
 from scripts.proc import UsageError
-from tests.pipeline.gitrepo import branch_sha, commit, git, make_remote, make_repo
+from tests.pipeline.gitrepo import branch_sha, commit, git, isolate_git, make_remote, make_repo
 
 SECRET = "rnd_SECRETkey0123456789"
 GATES = ["lint", "lock-check", "test", "render-sim"]
@@ -45,13 +47,30 @@ class Site:
         return self.log.read_text().split() if self.log.exists() else []
 
 
+@pytest.fixture(scope="module")
+def site_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """A repository with the gates' Makefile and a remote one commit behind, made once."""
+    top = tmp_path_factory.mktemp("site")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate_git(monkeypatch, top / "git-home")
+        repo = make_repo(top / "work")
+        commit(repo, "Makefile", MAKEFILE, "Add the gates")
+        make_remote(top / "remote.git", repo)
+        before = git(repo, "rev-parse", "HEAD")
+        head = commit(repo, "app.py", "print('v2')\n", "Ship v2")
+    return top, before, head
+
+
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
-    repo = make_repo(tmp_path / "work")
-    commit(repo, "Makefile", MAKEFILE, "Add the gates")
-    bare = make_remote(tmp_path / "remote.git", repo)
-    before = git(repo, "rev-parse", "HEAD")
-    head = commit(repo, "app.py", "print('v2')\n", "Ship v2")
+def site(
+    site_template: tuple[Path, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Site:
+    """A copy of the template for one test: its own work tree, remote and gate log."""
+    top, before, head = site_template
+    repo, bare = tmp_path / "work", tmp_path / "remote.git"
+    shutil.copytree(top / "work", repo, symlinks=True)
+    shutil.copytree(top / "remote.git", bare, symlinks=True)
+    git(repo, "remote", "set-url", "origin", str(bare))
     log = tmp_path / "gates.log"
     monkeypatch.setenv("GATE_LOG", str(log))
     monkeypatch.delenv("FAIL_GATE", raising=False)
@@ -59,7 +78,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
 
 
 @pytest.fixture
-def render(site: Site, httpserver, monkeypatch: pytest.MonkeyPatch):
+def render(site: Site, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServer:
     """Render's deploy hook, and /health that reports the old commit, then 503, then the new."""
     httpserver.expect_request("/deploy/srv-abc", method="POST").respond_with_json(
         {"deploy": {"id": "dep-test123"}}
@@ -75,7 +94,7 @@ def render(site: Site, httpserver, monkeypatch: pytest.MonkeyPatch):
     return httpserver
 
 
-def requests(server) -> list[str]:
+def requests(server: HTTPServer) -> list[str]:
     return [f"{request.method} {request.path}" for request, _ in server.log]
 
 
@@ -83,7 +102,7 @@ def run_deploy(site: Site, *args: str) -> int:
     return deploy.main(["--repo", str(site.repo), "--interval", "0.05", "--timeout", "10", *args])
 
 
-def assert_refused(site: Site, capfd, gate: str) -> str:
+def assert_refused(site: Site, capfd: pytest.CaptureFixture[str], gate: str) -> str:
     """Exit 1 with one line naming `gate`; nothing pushed."""
     out, err = capfd.readouterr()
     message = err.strip().splitlines()[-1]
@@ -157,7 +176,9 @@ def test_read_gates_without_a_gates_target_says_pass_gates(tmp_path: Path) -> No
 # --- real deploys ---------------------------------------------------------------------------
 
 
-def test_deploy_gates_pass_pushes_calls_the_hook_and_waits(site: Site, render, capfd) -> None:
+def test_deploy_gates_pass_pushes_calls_the_hook_and_waits(
+    site: Site, render: HTTPServer, capfd: pytest.CaptureFixture[str]
+) -> None:
     assert run_deploy(site) == 0
 
     out, err = capfd.readouterr()
@@ -175,13 +196,17 @@ def test_deploy_gates_pass_pushes_calls_the_hook_and_waits(site: Site, render, c
         assert f"==> [{number}/7] {name} passed in " in err
 
 
-def test_deploy_gates_flag_overrides_make_gates(site: Site, capfd) -> None:
+def test_deploy_gates_flag_overrides_make_gates(
+    site: Site, capfd: pytest.CaptureFixture[str]
+) -> None:
     assert run_deploy(site, "--gates", "test lint") == 0
 
     assert site.gates_run() == ["test", "lint"]
 
 
-def test_deploy_without_render_variables_only_pushes(site: Site, capfd) -> None:
+def test_deploy_without_render_variables_only_pushes(
+    site: Site, capfd: pytest.CaptureFixture[str]
+) -> None:
     assert run_deploy(site) == 0
 
     assert branch_sha(site.bare) == site.head
@@ -190,7 +215,11 @@ def test_deploy_without_render_variables_only_pushes(site: Site, capfd) -> None:
 
 @pytest.mark.parametrize("gate", GATES)
 def test_deploy_failing_gate_refuses_and_pushes_nothing(
-    site: Site, render, capfd, monkeypatch: pytest.MonkeyPatch, gate: str
+    site: Site,
+    render: HTTPServer,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    gate: str,
 ) -> None:
     monkeypatch.setenv("FAIL_GATE", gate)
 
@@ -211,7 +240,7 @@ def test_deploy_failing_gate_refuses_and_pushes_nothing(
     ids=["modified", "untracked"],
 )
 def test_deploy_dirty_tree_refuses_naming_the_file(
-    site: Site, capfd, mistake: Callable[[Path], object], named: str
+    site: Site, capfd: pytest.CaptureFixture[str], mistake: Callable[[Path], object], named: str
 ) -> None:
     mistake(site.repo)
 
@@ -222,7 +251,9 @@ def test_deploy_dirty_tree_refuses_naming_the_file(
     assert site.gates_run() == []
 
 
-def test_deploy_wrong_branch_refuses_naming_both(site: Site, capfd) -> None:
+def test_deploy_wrong_branch_refuses_naming_both(
+    site: Site, capfd: pytest.CaptureFixture[str]
+) -> None:
     git(site.repo, "switch", "--quiet", "-c", "feature")
 
     assert run_deploy(site) == 1
@@ -233,7 +264,7 @@ def test_deploy_wrong_branch_refuses_naming_both(site: Site, capfd) -> None:
     )
 
 
-def test_deploy_detached_head_refuses(site: Site, capfd) -> None:
+def test_deploy_detached_head_refuses(site: Site, capfd: pytest.CaptureFixture[str]) -> None:
     git(site.repo, "switch", "--quiet", "--detach", "HEAD")
 
     assert run_deploy(site) == 1
@@ -241,7 +272,9 @@ def test_deploy_detached_head_refuses(site: Site, capfd) -> None:
     assert "HEAD is detached, expected 'main'" in assert_refused(site, capfd, "branch")
 
 
-def test_deploy_custom_branch_pushes_that_branch(site: Site, capfd) -> None:
+def test_deploy_custom_branch_pushes_that_branch(
+    site: Site, capfd: pytest.CaptureFixture[str]
+) -> None:
     git(site.repo, "switch", "--quiet", "-c", "release")
 
     assert run_deploy(site, "--branch", "release") == 0
@@ -250,7 +283,9 @@ def test_deploy_custom_branch_pushes_that_branch(site: Site, capfd) -> None:
     assert branch_sha(site.bare) == site.before
 
 
-def test_deploy_remote_has_newer_commits_refuses(site: Site, capfd, tmp_path: Path) -> None:
+def test_deploy_remote_has_newer_commits_refuses(
+    site: Site, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     other = tmp_path / "other"
     git(tmp_path, "clone", "--quiet", str(site.bare), str(other))
     git(other, "config", "user.email", "other@example.invalid")
@@ -269,7 +304,9 @@ def test_deploy_remote_has_newer_commits_refuses(site: Site, capfd, tmp_path: Pa
     assert site.gates_run() == []
 
 
-def test_deploy_head_moved_during_the_gates_refuses_to_push(site: Site, capfd) -> None:
+def test_deploy_head_moved_during_the_gates_refuses_to_push(
+    site: Site, capfd: pytest.CaptureFixture[str]
+) -> None:
     assert run_deploy(site, "--gates", "lint moving") == 1
 
     err = capfd.readouterr().err.strip().splitlines()[-1]
@@ -279,7 +316,7 @@ def test_deploy_head_moved_during_the_gates_refuses_to_push(site: Site, capfd) -
 
 
 def test_deploy_dry_run_runs_the_gates_prints_the_plan_and_changes_nothing(
-    site: Site, render, capfd
+    site: Site, render: HTTPServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
     assert run_deploy(site, "--dry-run") == 0
 
@@ -301,7 +338,7 @@ def test_deploy_dry_run_runs_the_gates_prints_the_plan_and_changes_nothing(
 
 
 def test_deploy_dry_run_failing_gate_exits_1_with_the_plan(
-    site: Site, capfd, monkeypatch: pytest.MonkeyPatch
+    site: Site, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAIL_GATE", "test")
 
@@ -315,7 +352,10 @@ def test_deploy_dry_run_failing_gate_exits_1_with_the_plan(
 
 
 def test_deploy_wait_never_sees_the_commit_names_the_last_version(
-    site: Site, httpserver, capfd, monkeypatch: pytest.MonkeyPatch
+    site: Site,
+    httpserver: HTTPServer,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     httpserver.expect_request("/health").respond_with_json({"version": "0ld5ha0ld5ha"})
     monkeypatch.setenv(deploy.SERVICE_ENV, httpserver.url_for("/"))
@@ -329,7 +369,10 @@ def test_deploy_wait_never_sees_the_commit_names_the_last_version(
 
 
 def test_deploy_hook_error_says_the_push_happened_without_the_key(
-    site: Site, httpserver, capfd, monkeypatch: pytest.MonkeyPatch
+    site: Site,
+    httpserver: HTTPServer,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     httpserver.expect_request("/deploy/srv-abc").respond_with_data("boom", status=500)
     monkeypatch.setenv(deploy.HOOK_ENV, httpserver.url_for(f"/deploy/srv-abc?key={SECRET}"))
@@ -343,7 +386,9 @@ def test_deploy_hook_error_says_the_push_happened_without_the_key(
     assert SECRET not in err
 
 
-def test_deploy_skip_sim_warns_and_skips_only_the_sim(site: Site, capfd) -> None:
+def test_deploy_skip_sim_warns_and_skips_only_the_sim(
+    site: Site, capfd: pytest.CaptureFixture[str]
+) -> None:
     assert run_deploy(site, "--skip-sim") == 0
 
     assert "deploy: WARNING: --skip-sim: render-sim will NOT run" in capfd.readouterr().err
@@ -351,7 +396,9 @@ def test_deploy_skip_sim_warns_and_skips_only_the_sim(site: Site, capfd) -> None
     assert branch_sha(site.bare) == site.head
 
 
-def test_deploy_first_push_creates_the_remote_branch(site: Site, tmp_path: Path, capfd) -> None:
+def test_deploy_first_push_creates_the_remote_branch(
+    site: Site, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     bare = tmp_path / "empty.git"
     git(tmp_path, "init", "--quiet", "--bare", str(bare))
     git(site.repo, "remote", "add", "fresh", str(bare))
@@ -361,7 +408,9 @@ def test_deploy_first_push_creates_the_remote_branch(site: Site, tmp_path: Path,
     assert branch_sha(bare) == site.head
 
 
-def test_deploy_unknown_remote_refuses_with_gits_reason(site: Site, capfd) -> None:
+def test_deploy_unknown_remote_refuses_with_gits_reason(
+    site: Site, capfd: pytest.CaptureFixture[str]
+) -> None:
     assert run_deploy(site, "--remote", "nowhere") == 1
 
     assert "deploy: gate 'remote' failed: cannot read remote 'nowhere': " in capfd.readouterr().err
@@ -375,7 +424,7 @@ def test_main_bad_flags_exit_2(tmp_path: Path, args: list[str]) -> None:
     assert caught.value.code == 2
 
 
-def test_main_not_a_repository_exits_2(tmp_path: Path, capsys) -> None:
+def test_main_not_a_repository_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert deploy.main(["--repo", str(tmp_path / "nowhere")]) == 2
     assert capsys.readouterr().err.strip() == (
         f"deploy: {tmp_path / 'nowhere'} is not a git repository: pass --repo DIR"

@@ -65,7 +65,9 @@ def test_hook_state_tells_ours_from_foreign(text: str | None, state: str) -> Non
     assert hooks.hook_state(text, hooks.render_hook("make x")) == state
 
 
-def test_install_writes_an_executable_marked_hook(repo: Path, capsys) -> None:
+def test_install_writes_an_executable_marked_hook(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_hooks(repo, "install") == 0
 
     path = hook_file(repo)
@@ -76,7 +78,7 @@ def test_install_writes_an_executable_marked_hook(repo: Path, capsys) -> None:
     )
 
 
-def test_install_twice_changes_nothing(repo: Path, capsys) -> None:
+def test_install_twice_changes_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_hooks(repo, "install") == 0
     before = hook_file(repo).stat().st_mtime_ns
 
@@ -87,7 +89,7 @@ def test_install_twice_changes_nothing(repo: Path, capsys) -> None:
     assert list(hook_file(repo).parent.glob("pre-push.backup*")) == []
 
 
-def test_install_updates_our_outdated_hook(repo: Path, capsys) -> None:
+def test_install_updates_our_outdated_hook(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hook_file(repo).write_text(hooks.render_hook("make old"))
 
     assert run_hooks(repo, "install") == 0
@@ -96,7 +98,9 @@ def test_install_updates_our_outdated_hook(repo: Path, capsys) -> None:
     assert hook_file(repo).read_text() == hooks.render_hook(hooks.HOOK_COMMAND)
 
 
-def test_install_refuses_a_foreign_hook_in_one_line(repo: Path, capsys) -> None:
+def test_install_refuses_a_foreign_hook_in_one_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hook_file(repo).write_text(FOREIGN)
 
     assert run_hooks(repo, "install") == 1
@@ -109,7 +113,9 @@ def test_install_refuses_a_foreign_hook_in_one_line(repo: Path, capsys) -> None:
     assert hook_file(repo).read_text() == FOREIGN
 
 
-def test_install_force_keeps_every_foreign_hook_as_a_backup(repo: Path, capsys) -> None:
+def test_install_force_keeps_every_foreign_hook_as_a_backup(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hook_file(repo).write_text(FOREIGN)
     assert run_hooks(repo, "install", "--force") == 0
     hook_file(repo).write_text(FOREIGN + "# again\n")
@@ -122,7 +128,9 @@ def test_install_force_keeps_every_foreign_hook_as_a_backup(repo: Path, capsys) 
     assert "previous hook is kept at" in capsys.readouterr().out
 
 
-def test_uninstall_removes_ours_and_keeps_a_foreign_hook(repo: Path, capsys) -> None:
+def test_uninstall_removes_ours_and_keeps_a_foreign_hook(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_hooks(repo, "install") == 0
     assert run_hooks(repo, "uninstall") == 0
     assert not hook_file(repo).exists()
@@ -134,7 +142,9 @@ def test_uninstall_removes_ours_and_keeps_a_foreign_hook(repo: Path, capsys) -> 
     assert "was not written by `make hooks`: leaving it alone" in capsys.readouterr().err
 
 
-def test_status_exit_code_says_whether_current(repo: Path, capsys) -> None:
+def test_status_exit_code_says_whether_current(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_hooks(repo, "status") == 1
     assert run_hooks(repo, "install") == 0
     assert run_hooks(repo, "status") == 0
@@ -162,7 +172,9 @@ def test_install_from_a_linked_worktree_uses_the_shared_hooks(repo: Path, tmp_pa
     assert hook_file(repo).is_file()
 
 
-def test_install_outside_a_repository_exits_1(tmp_path: Path, capsys) -> None:
+def test_install_outside_a_repository_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_hooks(tmp_path, "install") == 1
     assert capsys.readouterr().err == (
         f"hooks: {tmp_path} is not a git repository: pass --repo DIR\n"

@@ -144,7 +144,7 @@ def test_compile_command_spells_out_every_flag(tmp_path: Path) -> None:
 
 
 def test_main_compiles_with_lock_constraints_seeded_from_the_committed_file(
-    make_project: MakeProject, pip_compile: list[dict[str, Any]], capsys
+    make_project: MakeProject, pip_compile: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(deps=["fastapi>=0.115", "uvicorn>=0.30"], render_in=IN_TEXT)
     committed = (root / RENDER_TXT).read_text()
@@ -167,7 +167,7 @@ def test_main_compiles_with_lock_constraints_seeded_from_the_committed_file(
 
 
 def test_main_rerun_is_byte_identical_and_says_unchanged(
-    make_project: MakeProject, pip_compile: list[dict[str, Any]], capsys
+    make_project: MakeProject, pip_compile: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(render_txt=False)
 
@@ -216,7 +216,7 @@ def test_main_output_flag_writes_elsewhere(
 def test_main_refuses_before_compiling(
     make_project: MakeProject,
     pip_compile: list[dict[str, Any]],
-    capsys,
+    capsys: pytest.CaptureFixture[str],
     edit_args: tuple[str, str, str],
     message: str,
 ) -> None:
@@ -233,9 +233,12 @@ def test_main_refuses_before_compiling(
 
 
 def test_main_off_linux_refuses(
-    make_project: MakeProject, pip_compile: list[dict[str, Any]], monkeypatch, capsys
+    make_project: MakeProject,
+    pip_compile: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(render_reqs.sys, "platform", "darwin")
+    monkeypatch.setattr(sys, "platform", "darwin")
 
     assert render_reqs.main(["--root", str(make_project())]) == 1
 
@@ -244,7 +247,7 @@ def test_main_off_linux_refuses(
 
 
 def test_main_pip_compile_failure_is_one_line_and_writes_nothing(
-    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, capsys
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def run(cmd: Sequence[str], **kwargs: object) -> None:
         raise ScriptError("'pip-compile' failed with exit code 2: No matching distribution")
@@ -261,7 +264,9 @@ def test_main_pip_compile_failure_is_one_line_and_writes_nothing(
     assert (root / RENDER_TXT).read_bytes() == before
 
 
-def test_main_missing_in_file_is_a_usage_error(make_project: MakeProject, capsys) -> None:
+def test_main_missing_in_file_is_a_usage_error(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(render_in=False)
 
     assert render_reqs.main(["--root", str(root)]) == 2
@@ -281,7 +286,7 @@ def pypi_reachable(timeout: float = 5.0) -> bool:
 @pytest.mark.network
 @pytest.mark.slow
 def test_main_real_pip_compile_writes_a_file_the_check_accepts(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """pip-compile against PyPI for a one-package project, then render-reqs-check on its file."""
     if not pypi_reachable():

@@ -59,7 +59,9 @@ def files_of(root: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def test_check_agreeing_project_passes_with_one_line(make_project: MakeProject, capsys) -> None:
+def test_check_agreeing_project_passes_with_one_line(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_check(make_project(), capsys)
 
     assert (code, err) == (0, "")
@@ -73,7 +75,7 @@ def test_check_agreeing_project_passes_with_one_line(make_project: MakeProject, 
 
 
 def test_check_pyproject_edited_after_lock_names_uv_lock_and_changes_nothing(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project()
     edit(root / "pyproject.toml", '"fastapi>=0.115"', '"fastapi>=0.116"')
@@ -99,7 +101,11 @@ def test_check_pyproject_edited_after_lock_names_uv_lock_and_changes_nothing(
     ],
 )
 def test_check_lock_behind_pyproject_names_the_change(
-    make_project: MakeProject, capsys, deps: list[str], extras: dict[str, list[str]], change: str
+    make_project: MakeProject,
+    capsys: pytest.CaptureFixture[str],
+    deps: list[str],
+    extras: dict[str, list[str]],
+    change: str,
 ) -> None:
     root = make_project()
     (root / "pyproject.toml").write_text(pyproject_text("quotebot", deps, extras))
@@ -114,7 +120,7 @@ def test_check_lock_behind_pyproject_names_the_change(
 
 
 def test_check_dependency_removed_and_relocked_leads_with_one_render_reqs_line(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The render file is the stale side: one line says so, not one line per package."""
     deps = ["fastapi>=0.115", "uvicorn>=0.30"]
@@ -134,7 +140,7 @@ def test_check_dependency_removed_and_relocked_leads_with_one_render_reqs_line(
 
 
 def test_check_lock_upgraded_render_file_behind_shows_five_and_counts_the_rest(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     newer = {
         name: Locked(version + ".1", deps)
@@ -163,7 +169,7 @@ def test_check_lock_upgraded_render_file_behind_shows_five_and_counts_the_rest(
 
 
 def test_check_pin_absent_from_current_lock_names_render_file(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project()
     edit(root / RENDER_TXT, "anyio==", pin_block("left-over", "1.0") + "anyio==")
@@ -177,7 +183,9 @@ def test_check_pin_absent_from_current_lock_names_render_file(
     ]
 
 
-def test_check_in_file_requirement_changed_is_stale(make_project: MakeProject, capsys) -> None:
+def test_check_in_file_requirement_changed_is_stale(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project()
     edit(root / RENDER_IN, "fastapi>=0.115", "fastapi>=0.115.2")
 
@@ -190,14 +198,18 @@ def test_check_in_file_requirement_changed_is_stale(make_project: MakeProject, c
     ]
 
 
-def test_check_in_file_comment_edit_is_not_stale(make_project: MakeProject, capsys) -> None:
+def test_check_in_file_comment_edit_is_not_stale(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project()
     edit(root / RENDER_IN, "# Needed by the service", "# The web framework, needed")
 
     assert run_check(root, capsys)[0] == 0
 
 
-def test_check_render_python_changed_names_both_versions(make_project: MakeProject, capsys) -> None:
+def test_check_render_python_changed_names_both_versions(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = f"{MINOR.split('.')[0]}.{int(MINOR.split('.')[1]) + 1}"
     root = make_project(render_yaml=blueprint(python=f"{other}.1"))
 
@@ -211,7 +223,7 @@ def test_check_render_python_changed_names_both_versions(make_project: MakeProje
 
 
 def test_check_python_version_file_used_without_render_yaml_version(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(render_yaml=False, python_version_file=f"{MINOR}\n")
 
@@ -219,7 +231,7 @@ def test_check_python_version_file_used_without_render_yaml_version(
 
 
 def test_check_no_python_version_anywhere_says_where_to_set_it(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(render_yaml=False)
 
@@ -232,7 +244,9 @@ def test_check_no_python_version_anywhere_says_where_to_set_it(
     )
 
 
-def test_check_missing_fingerprint_line_is_stale(make_project: MakeProject, capsys) -> None:
+def test_check_missing_fingerprint_line_is_stale(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project()
     edit(root / RENDER_TXT, "# inputs-sha256: ", "# ")
 
@@ -258,7 +272,7 @@ def test_check_missing_fingerprint_line_is_stale(make_project: MakeProject, caps
     ids=["unpinned", "unhashed", "wildcard"],
 )
 def test_check_requirement_not_pinned_with_hashes_names_its_line(
-    make_project: MakeProject, capsys, block: str, spec: str
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str], block: str, spec: str
 ) -> None:
     pins = {k: v for k, v in BASE_PINS.items() if k != "fastapi"}
     body = "".join(pin_block(n, v) for n, v in sorted(pins.items())) + block
@@ -279,7 +293,9 @@ def test_check_requirement_not_pinned_with_hashes_names_its_line(
 # --- heavy packages -------------------------------------------------------------------------
 
 
-def test_check_package_only_an_extra_reaches_is_heavy(make_project: MakeProject, capsys) -> None:
+def test_check_package_only_an_extra_reaches_is_heavy(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     in_text = render_in_text(["fastapi>=0.115"])
     body = "".join(pin_block(n, v) for n, v in sorted(BASE_PINS.items()))
     body += pin_block("torch", "2.5.1", via=("-c uv.lock", "fastapi"))
@@ -299,7 +315,9 @@ def test_check_package_only_an_extra_reaches_is_heavy(make_project: MakeProject,
     ]
 
 
-def test_check_heavy_packages_setting_adds_names(make_project: MakeProject, capsys) -> None:
+def test_check_heavy_packages_setting_adds_names(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(deps=["fastapi>=0.115", "orjson"], config={"heavy-packages": ["ORJSON"]})
 
     code, out, _ = run_check(root, capsys)
@@ -309,7 +327,9 @@ def test_check_heavy_packages_setting_adds_names(make_project: MakeProject, caps
     assert out[0].startswith(f"{RENDER_TXT}:") and ": heavy package orjson (via " in out[0]
 
 
-def test_check_package_in_base_and_extra_is_not_heavy(make_project: MakeProject, capsys) -> None:
+def test_check_package_in_base_and_extra_is_not_heavy(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(deps=["fastapi>=0.115", "orjson"], extras={"fast": ["orjson", "numpy"]})
 
     assert run_check(root, capsys)[0] == 0
@@ -319,7 +339,7 @@ def test_check_package_in_base_and_extra_is_not_heavy(make_project: MakeProject,
 
 
 def test_check_undeclared_import_in_renamed_package_is_caught(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(
         name="quote-bot",
@@ -339,7 +359,9 @@ def test_check_undeclared_import_in_renamed_package_is_caught(
     ]
 
 
-def test_check_import_nothing_provides_names_both_fixes(make_project: MakeProject, capsys) -> None:
+def test_check_import_nothing_provides_names_both_fixes(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(files={"src/quotebot/__init__.py": "import zzz_no_such_module\n"})
 
     code, out, _ = run_check(root, capsys)
@@ -354,7 +376,7 @@ def test_check_import_nothing_provides_names_both_fixes(make_project: MakeProjec
 
 
 def test_check_import_only_an_extra_provides_gets_extra_modules_fix_first(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(
         extras={"ml": ["torch>=2"]},
@@ -378,7 +400,7 @@ def test_check_import_only_an_extra_provides_gets_extra_modules_fix_first(
 
 
 def test_check_extra_modules_setting_skips_the_module_and_its_submodules(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(
         extras={"ml": ["torch>=2"]},
@@ -398,7 +420,9 @@ def test_check_extra_modules_setting_skips_the_module_and_its_submodules(
     assert out[0].startswith("src/quotebot/mlops.py:1: imports torch from torch, which only")
 
 
-def test_check_function_level_import_must_be_provided(make_project: MakeProject, capsys) -> None:
+def test_check_function_level_import_must_be_provided(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = "def load():\n    import yaml\n    return yaml\n"
     root = make_project(files={"src/quotebot/__init__.py": source})
 
@@ -408,7 +432,9 @@ def test_check_function_level_import_must_be_provided(make_project: MakeProject,
     assert out[0].startswith("src/quotebot/__init__.py:2: imports yaml from pyyaml")
 
 
-def test_check_type_checking_import_is_not_production(make_project: MakeProject, capsys) -> None:
+def test_check_type_checking_import_is_not_production(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import yaml\n"
     root = make_project(files={"src/quotebot/__init__.py": source})
 
@@ -513,7 +539,7 @@ LAYOUTS = {
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_check_first_party_found_from_build_config_is_not_reported(
-    make_project: MakeProject, capsys, layout: str
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str], layout: str
 ) -> None:
     """Only the third-party import is reported, which also proves every tree was read."""
     build, files = LAYOUTS[layout]
@@ -527,7 +553,7 @@ def test_check_first_party_found_from_build_config_is_not_reported(
 
 
 def test_check_configured_source_tree_missing_is_an_error(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(build=HATCH_PACKAGES)  # names service/, which is not there
 
@@ -541,7 +567,7 @@ def test_check_configured_source_tree_missing_is_an_error(
 
 
 def test_check_no_package_where_the_backend_looks_is_an_error(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(files={"app/__init__.py": ""})
 
@@ -558,7 +584,7 @@ def test_check_no_package_where_the_backend_looks_is_an_error(
 
 
 def test_check_unknown_setting_is_an_error_naming_the_close_key(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(config={"heavy-package": ["torch"]})
 
@@ -572,7 +598,7 @@ def test_check_unknown_setting_is_an_error_naming_the_close_key(
 
 
 def test_check_settings_under_another_table_name_is_an_error(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(pyproject_extra='[tool.quotebot]\nheavy-packages = ["torch"]\n')
 
@@ -588,7 +614,9 @@ def test_check_settings_under_another_table_name_is_an_error(
 # --- requirements-render.in mirrors [project.dependencies] ----------------------------------
 
 
-def test_check_in_file_lacks_a_dependency(make_project: MakeProject, capsys) -> None:
+def test_check_in_file_lacks_a_dependency(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     deps = ["fastapi>=0.115", "orjson>=3"]
     in_text = render_in_text(deps[:1])
     root = make_project(deps=deps, render_in=in_text)
@@ -604,7 +632,9 @@ def test_check_in_file_lacks_a_dependency(make_project: MakeProject, capsys) -> 
     ]
 
 
-def test_check_in_file_has_a_name_pyproject_lacks(make_project: MakeProject, capsys) -> None:
+def test_check_in_file_has_a_name_pyproject_lacks(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     in_text = render_in_text(["fastapi>=0.115", "orjson>=3"])
     root = make_project(render_in=in_text)
     (root / RENDER_TXT).write_text(compiled(BASE_PINS, in_text))
@@ -619,7 +649,7 @@ def test_check_in_file_has_a_name_pyproject_lacks(make_project: MakeProject, cap
 
 
 def test_check_in_file_option_lines_and_name_spelling_do_not_matter(
-    make_project: MakeProject, capsys
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     in_text = "--only-binary :all:\nFastAPI >= 0.115  # the framework\n"
     root = make_project(render_in=in_text)
@@ -628,7 +658,9 @@ def test_check_in_file_option_lines_and_name_spelling_do_not_matter(
     assert run_check(root, capsys)[0] == 0
 
 
-def test_check_in_file_broken_line_is_named(make_project: MakeProject, capsys) -> None:
+def test_check_in_file_broken_line_is_named(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(render_in="fastapi>=0.115\nfastapi >>= 1\n")
 
     code, _, err = run_check(root, capsys)
@@ -658,7 +690,11 @@ def test_check_in_file_broken_line_is_named(make_project: MakeProject, capsys) -
     ids=["render-txt", "render-in", "lock", "lock-toml", "lock-entry", "name", "toml"],
 )
 def test_check_missing_or_broken_file_is_one_line(
-    make_project: MakeProject, capsys, missing: dict[str, object], code: int, message: str
+    make_project: MakeProject,
+    capsys: pytest.CaptureFixture[str],
+    missing: dict[str, object],
+    code: int,
+    message: str,
 ) -> None:
     root = make_project(**missing)
 
@@ -669,7 +705,9 @@ def test_check_missing_or_broken_file_is_one_line(
     assert err.startswith("error: ") and message in err
 
 
-def test_check_missing_pyproject_asks_whether_it_is_a_project(tmp_path: Path, capsys) -> None:
+def test_check_missing_pyproject_asks_whether_it_is_a_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run_check(tmp_path, capsys)
 
     assert code == 2
@@ -678,7 +716,9 @@ def test_check_missing_pyproject_asks_whether_it_is_a_project(tmp_path: Path, ca
     )
 
 
-def test_check_unparsable_source_names_file_and_line(make_project: MakeProject, capsys) -> None:
+def test_check_unparsable_source_names_file_and_line(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(files={"src/quotebot/__init__.py": "import os\ndef (:\n"})
 
     code, _, err = run_check(root, capsys)
@@ -687,7 +727,9 @@ def test_check_unparsable_source_names_file_and_line(make_project: MakeProject, 
     assert err.strip().startswith("error: src/quotebot/__init__.py:2: cannot parse:")
 
 
-def test_check_every_problem_is_one_line_naming_a_fix(make_project: MakeProject, capsys) -> None:
+def test_check_every_problem_is_one_line_naming_a_fix(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Many mistakes at once: one line each, each ending with the command that fixes it."""
     in_text = render_in_text(["fastapi>=0.115", "orjson"])
     body = "".join(pin_block(n, v) for n, v in sorted(BASE_PINS.items()))

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from scripts import render_schema
 from scripts.render_schema import SchemaUnavailableError, cache_file, load_schema, parse_schema
@@ -47,7 +48,9 @@ def test_load_schema_render_schema_variable_wins_over_the_cache(tmp_path: Path) 
     assert load_schema(None, environ) == (TINY, str(env_copy))
 
 
-def test_load_schema_cached_copy_is_used_without_fetching(tmp_path: Path, httpserver) -> None:
+def test_load_schema_cached_copy_is_used_without_fetching(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
     environ = {"XDG_CACHE_HOME": str(tmp_path)}
     cached = saved(cache_file(environ), TINY)
 
@@ -58,7 +61,9 @@ def test_load_schema_cached_copy_is_used_without_fetching(tmp_path: Path, httpse
     assert httpserver.log == []
 
 
-def test_load_schema_fetches_into_the_cache(tmp_path: Path, httpserver, capsys) -> None:
+def test_load_schema_fetches_into_the_cache(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     httpserver.expect_request("/schema.json").respond_with_json(TINY)
     environ = {"XDG_CACHE_HOME": str(tmp_path)}
     url = httpserver.url_for("/schema.json")
@@ -70,7 +75,7 @@ def test_load_schema_fetches_into_the_cache(tmp_path: Path, httpserver, capsys) 
 
 @pytest.mark.parametrize("cached", ["{", json.dumps(OTHER)], ids=["broken", "refresh"])
 def test_load_schema_broken_cache_or_refresh_fetches_again(
-    tmp_path: Path, httpserver, cached: str
+    tmp_path: Path, httpserver: HTTPServer, cached: str
 ) -> None:
     httpserver.expect_request("/schema.json").respond_with_json(TINY)
     environ = {"XDG_CACHE_HOME": str(tmp_path)}
@@ -83,7 +88,7 @@ def test_load_schema_broken_cache_or_refresh_fetches_again(
     assert json.loads(cache_file(environ).read_text()) == TINY
 
 
-def test_load_schema_failed_fetch_says_what_to_do(tmp_path: Path, httpserver) -> None:
+def test_load_schema_failed_fetch_says_what_to_do(tmp_path: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/schema.json").respond_with_data("busy", status=503)
     environ = {"XDG_CACHE_HOME": str(tmp_path)}
     url = httpserver.url_for("/schema.json")
@@ -105,7 +110,7 @@ def test_load_schema_failed_fetch_says_what_to_do(tmp_path: Path, httpserver) ->
     ids=["not-json", "not-a-schema"],
 )
 def test_load_schema_fetched_page_that_is_no_schema_is_not_cached(
-    tmp_path: Path, httpserver, body: str, message: str
+    tmp_path: Path, httpserver: HTTPServer, body: str, message: str
 ) -> None:
     httpserver.expect_request("/schema.json").respond_with_data(body)
     environ = {"XDG_CACHE_HOME": str(tmp_path)}
@@ -127,7 +132,9 @@ def test_load_schema_closed_port_fails_the_same_way(tmp_path: Path) -> None:
         load_schema(None, {"XDG_CACHE_HOME": str(tmp_path)}, url="http://127.0.0.1:1/s")
 
 
-def test_load_schema_uncachable_copy_is_still_used(tmp_path: Path, httpserver, capsys) -> None:
+def test_load_schema_uncachable_copy_is_still_used(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     httpserver.expect_request("/schema.json").respond_with_json(TINY)
     blocker = tmp_path / "file"
     blocker.write_text("")  # the cache directory cannot be made under a file
@@ -141,7 +148,7 @@ def test_load_schema_uncachable_copy_is_still_used(tmp_path: Path, httpserver, c
 
 
 def test_load_schema_default_url_is_read_at_call_time(
-    tmp_path: Path, httpserver, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     httpserver.expect_request("/render.yaml.json").respond_with_json(TINY)
     monkeypatch.setattr(render_schema, "SCHEMA_URL", httpserver.url_for("/render.yaml.json"))

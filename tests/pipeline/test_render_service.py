@@ -6,6 +6,7 @@ Render's side is pytest-httpserver on loopback.
 from __future__ import annotations
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from scripts import render_service
 from scripts.proc import ScriptError
@@ -65,7 +66,7 @@ def test_deploy_id_reads_render_reply(body: str, expected: str | None) -> None:
     assert render_service.deploy_id(body) == expected
 
 
-def test_call_hook_posts_and_returns_the_reply(httpserver) -> None:
+def test_call_hook_posts_and_returns_the_reply(httpserver: HTTPServer) -> None:
     httpserver.expect_request(
         "/deploy/srv-abc", method="POST", query_string={"key": KEY}
     ).respond_with_json({"deploy": {"id": "dep-1"}})
@@ -76,7 +77,7 @@ def test_call_hook_posts_and_returns_the_reply(httpserver) -> None:
     httpserver.check_assertions()
 
 
-def test_call_hook_http_error_never_shows_the_key(httpserver) -> None:
+def test_call_hook_http_error_never_shows_the_key(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/deploy/srv-abc").respond_with_data("boom", status=500)
     url = httpserver.url_for(f"/deploy/srv-abc?key={KEY}")
 
@@ -99,7 +100,9 @@ def test_call_hook_unreachable_never_shows_the_key() -> None:
     )
 
 
-def test_wait_for_version_polls_until_the_commit_is_reported(httpserver, capsys) -> None:
+def test_wait_for_version_polls_until_the_commit_is_reported(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     httpserver.expect_ordered_request("/health").respond_with_json({"version": "old1234"})
     httpserver.expect_ordered_request("/health").respond_with_data("starting", status=503)
     httpserver.expect_ordered_request("/health").respond_with_json({"version": SHA[:7]})
@@ -148,7 +151,7 @@ def test_wait_for_version_timeout_names_the_last_reply() -> None:
     ("body", "message"),
     [("[1]", "the reply is not a JSON object"), ("<html>", "Expecting value")],
 )
-def test_fetch_version_needs_a_json_object(httpserver, body: str, message: str) -> None:
+def test_fetch_version_needs_a_json_object(httpserver: HTTPServer, body: str, message: str) -> None:
     httpserver.expect_request("/health").respond_with_data(body)
 
     with pytest.raises(ValueError, match=message):

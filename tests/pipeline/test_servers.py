@@ -10,9 +10,11 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from scripts import servers
 from scripts.proc import ScriptError
@@ -23,8 +25,11 @@ POLITE = f"{sys.executable} -c \"import signal,sys,time; signal.signal(signal.SI
 STUBBORN = f"{sys.executable} -c \"import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)\""  # noqa: E501
 
 
+Start = Callable[[str | list[str]], servers.Server]
+
+
 @pytest.fixture
-def started(tmp_path: Path):
+def started(tmp_path: Path) -> Iterator[Start]:
     """Start commands through servers.start; whatever is left is killed afterwards."""
     children: list[servers.Server] = []
 
@@ -46,7 +51,9 @@ def wait_for_log(server: servers.Server, text: str) -> None:
         time.sleep(0.05)
 
 
-def test_wait_for_http_answers_once_the_endpoint_does(started, httpserver) -> None:
+def test_wait_for_http_answers_once_the_endpoint_does(
+    started: Start, httpserver: HTTPServer
+) -> None:
     httpserver.expect_oneshot_request("/health").respond_with_data("starting", status=503)
     httpserver.expect_request("/health").respond_with_json({"status": "ok"})
     server = started("sleep 60")
@@ -57,7 +64,9 @@ def test_wait_for_http_answers_once_the_endpoint_does(started, httpserver) -> No
     assert len(httpserver.log) == 2
 
 
-def test_wait_for_http_deadline_names_the_last_answer_and_the_log(started, httpserver) -> None:
+def test_wait_for_http_deadline_names_the_last_answer_and_the_log(
+    started: Start, httpserver: HTTPServer
+) -> None:
     httpserver.expect_request("/health").respond_with_data("down", status=503)
     server = started("echo booting; sleep 60")
     wait_for_log(server, "booting")
@@ -71,7 +80,9 @@ def test_wait_for_http_deadline_names_the_last_answer_and_the_log(started, https
     )
 
 
-def test_wait_for_http_process_that_exits_fails_at_once_with_its_log(started, httpserver) -> None:
+def test_wait_for_http_process_that_exits_fails_at_once_with_its_log(
+    started: Start, httpserver: HTTPServer
+) -> None:
     server = started("echo 'missing setting'; exit 3")
 
     started_at = time.monotonic()
@@ -84,7 +95,7 @@ def test_wait_for_http_process_that_exits_fails_at_once_with_its_log(started, ht
     )
 
 
-def test_wait_for_port_sees_a_listening_port(started, httpserver) -> None:
+def test_wait_for_port_sees_a_listening_port(started: Start, httpserver: HTTPServer) -> None:
     server = started("sleep 60")
 
     assert servers.wait_for_port(server, httpserver.port, timeout=30).startswith(
@@ -92,7 +103,9 @@ def test_wait_for_port_sees_a_listening_port(started, httpserver) -> None:
     )
 
 
-def test_wait_for_port_closed_port_times_out(started) -> None:
+def test_wait_for_port_closed_port_times_out(
+    started: Start,
+) -> None:
     server = started("sleep 60")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -102,7 +115,9 @@ def test_wait_for_port_closed_port_times_out(started) -> None:
         servers.wait_for_port(server, port, timeout=0.3)
 
 
-def test_stop_polite_server_exits_in_time(started) -> None:
+def test_stop_polite_server_exits_in_time(
+    started: Start,
+) -> None:
     server = started(POLITE)
     wait_for_log(server, "up")
 
@@ -112,7 +127,9 @@ def test_stop_polite_server_exits_in_time(started) -> None:
     assert detail.startswith("exited 0 ") and detail.endswith("after SIGTERM (limit 30s)")
 
 
-def test_stop_server_ignoring_sigterm_is_killed_after_the_grace(started) -> None:
+def test_stop_server_ignoring_sigterm_is_killed_after_the_grace(
+    started: Start,
+) -> None:
     server = started(STUBBORN)
     wait_for_log(server, "up")
 
@@ -126,7 +143,7 @@ def test_stop_server_ignoring_sigterm_is_killed_after_the_grace(started) -> None
     assert server.process.returncode == -signal.SIGKILL
 
 
-def test_stop_reaches_the_whole_process_group(started, tmp_path: Path) -> None:
+def test_stop_reaches_the_whole_process_group(started: Start, tmp_path: Path) -> None:
     """The shell and the server it started in the background both get SIGTERM."""
     server = started("sleep 60 & echo $! > child.pid; wait")
     pid_file = tmp_path / "child.pid"
@@ -146,7 +163,9 @@ def test_start_missing_program_is_one_line(tmp_path: Path) -> None:
         servers.start(["no-such-program-x"], cwd=tmp_path, env=ENV, log=tmp_path / "log")
 
 
-def test_run_logged_returns_the_exit_code_and_echoes(tmp_path: Path, capfd) -> None:
+def test_run_logged_returns_the_exit_code_and_echoes(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "build.log"
 
     code = servers.run_logged("echo building; exit 7", cwd=tmp_path, env=ENV, log=log,
@@ -167,7 +186,7 @@ def test_run_logged_timeout_stops_the_group_and_shows_the_log(tmp_path: Path) ->
     )
 
 
-def test_serving_yields_a_ready_server_and_stops_it(tmp_path: Path, httpserver) -> None:
+def test_serving_yields_a_ready_server_and_stops_it(tmp_path: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/ready").respond_with_data("ok")
 
     with servers.serving(POLITE, cwd=tmp_path, env=ENV, log=tmp_path / "log",
@@ -178,7 +197,7 @@ def test_serving_yields_a_ready_server_and_stops_it(tmp_path: Path, httpserver) 
     assert not servers.group_alive(server.pgid)
 
 
-def test_http_get_returns_status_and_body(httpserver) -> None:
+def test_http_get_returns_status_and_body(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/live", query_string="a=1").respond_with_data("yes", status=202)
 
     assert servers.http_get(httpserver.url_for("/live?a=1")) == (202, b"yes")
