@@ -135,6 +135,7 @@ def foreign(make_project: Callable[..., Path], wheels: Path) -> Callable[..., Pa
         mode: str = "ok",
         build: str = "pip install --no-index --no-deps wheels/quote_helper-0.0.1-py3-none-any.whl",
         expected_quote: str = "a stand-in quote",
+        root_dir: str = "",
         **fields: Any,
     ) -> Path:
         python = sys.executable
@@ -151,20 +152,21 @@ def foreign(make_project: Callable[..., Path], wheels: Path) -> Callable[..., Pa
             "timeout": 60,
         }
         start = f"python server.py $PORT {mode}"
+        extra = "    maxShutdownDelaySeconds: 3" + (
+            f"\n    rootDir: {root_dir}" if root_dir else ""
+        )
         root = make_project(
-            render_yaml=blueprint(
-                build=build, start=start, env=ENV, extra="    maxShutdownDelaySeconds: 3"
-            ),
+            render_yaml=blueprint(build=build, start=start, env=ENV, extra=extra),
             config={"sim": {"services": [stand_in], "probes": [probe]}},
             files={
                 "src/quotebot/__init__.py": "",
-                "server.py": SERVER,
+                f"{root_dir or '.'}/server.py": SERVER,
                 "standin.py": STANDIN,
                 "probe.py": PROBE,
             },
             **fields,
         )
-        shutil.copytree(wheels, root / "wheels")
+        shutil.copytree(wheels, root / root_dir / "wheels")
         make_repo(root)
         commit_all(root, "A small foreign service")
         return root
@@ -232,12 +234,16 @@ def test_render_sim_foreign_failing_probe_fails_and_still_shuts_down(
 def test_render_sim_foreign_no_declared_runs_the_generic_steps_only(
     foreign: Callable[..., Path], tmp_path: Path
 ) -> None:
-    """Without the stand-in, QUOTES_URL stays the real one, and the failing probe never runs."""
-    root = foreign(expected_quote="another quote")
+    """Without the stand-in, QUOTES_URL stays the real one, and the failing probe never runs.
+
+    The service lives in svc/ (rootDir): the build and start commands run there.
+    """
+    root = foreign(expected_quote="another quote", root_dir="svc")
 
     code, report = simulate(root, tmp_path, "--no-declared")
 
     assert code == 0, json.dumps(report, indent=2)
+    assert step(report, "blueprint")["detail"] == "web service 'quotebot' (plan free, rootDir svc)"
     assert step(report, "quotes stand-in") == {
         "name": "quotes stand-in", "status": "skipped", "seconds": 0.0, "detail": "--no-declared"
     }  # fmt: skip
