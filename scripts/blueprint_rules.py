@@ -27,7 +27,20 @@ ANY_HOST = {"0.0.0.0", "::", "[::]"}
 RENDER_INSTALL = f"pip install --require-hashes -r {RENDER_TXT}"
 BUILD_HINT = f"{RENDER_INSTALL} && pip install --no-deps . && pip check"
 START_HINT = "uvicorn <module>:app --host 0.0.0.0 --port $PORT"
-SEPARATORS = {";", "&&", "||", "|", "&", "\n"}
+SEPARATOR_CHARS = frozenset(";&|\n")
+# pip (and uv pip) install options that take a value, so the value is not a package to install.
+VALUE_OPTIONS = frozenset(
+    {
+        "-c", "--constraint", "-e", "--editable", "-t", "--target", "--platform",
+        "--python-version", "--implementation", "--abi", "--root", "--prefix", "--src",
+        "--upgrade-strategy", "-C", "--config-settings", "--global-option", "-i", "--index-url",
+        "--extra-index-url", "--index", "--default-index", "-f", "--find-links", "--log",
+        "--proxy", "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert",
+        "--client-cert", "--cache-dir", "--progress-bar", "--root-user-action", "--report",
+        "--python", "-p", "--keyring-provider", "--no-binary", "--only-binary", "--use-feature",
+        "--use-deprecated", "--override", "-b", "--build-constraints", "--group",
+    }
+)  # fmt: skip
 # Installers that resolve requirements themselves, bypassing the hashed render file.
 OTHER_INSTALLERS = {
     ("uv", "sync"): "installs uv.lock, extras and all",
@@ -50,13 +63,24 @@ class Problem:
 
 
 def simple_commands(command: str) -> list[list[str]]:
-    """Split a shell command line into its simple commands' words (env assignments dropped)."""
-    lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+    """Split a shell command line into its simple commands' words (env assignments dropped).
+
+    Commands end at `;`, `&`, `|` and at line ends, as in the shell Render runs the build in
+    (a YAML block scalar gives one command a line); a backslash-newline continues a line, and
+    a `#` word starts a comment that runs to the line's end.
+    """
+    lexer = shlex.shlex(command.replace("\\\n", " "), posix=True, punctuation_chars=";&|\n")
+    lexer.whitespace = " \t\r"
     lexer.whitespace_split = True
+    lexer.commenters = ""
     commands: list[list[str]] = [[]]
+    in_comment = False
     for token in lexer:
-        if token in SEPARATORS:
+        if set(token) <= SEPARATOR_CHARS:
+            in_comment = in_comment and "\n" not in token
             commands.append([])
+        elif in_comment or token.startswith("#"):
+            in_comment = True
         elif commands[-1] or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", token):
             commands[-1].append(token)
     return [words for words in commands if words]
@@ -85,7 +109,7 @@ def _install_problem(args: list[str]) -> tuple[bool, str | None]:
             files.append(next(it, ""))
         elif arg.startswith(("--requirement=", "-r")) and arg not in ("-r",):
             files.append(arg.split("=", 1)[1] if "=" in arg else arg[2:])
-        elif arg in ("-c", "--constraint", "-e", "--editable"):
+        elif arg in VALUE_OPTIONS:
             value = next(it, "")
             if arg in ("-e", "--editable"):
                 targets.append(value)
@@ -189,7 +213,7 @@ def service_problems(i: int, service: Mapping[str, Any], is_python: bool) -> lis
         return problems
     delay = service.get("maxShutdownDelaySeconds", DEFAULT_SHUTDOWN_DELAY)
     at = (*here, "startCommand")
-    problems += [Problem(at, message) for message in start_problems(start, delay) if start]
+    problems += [Problem(at, message) for message in start_problems(start, delay) if start.strip()]
     if not service.get("healthCheckPath"):
         message = "no healthCheckPath: add `healthCheckPath: /health`, or Render marks a deploy "
         problems.append(Problem(here, message + "live as soon as the port opens"))

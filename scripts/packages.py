@@ -7,6 +7,7 @@ A configured tree that does not exist is an error, never a silent skip.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -15,6 +16,15 @@ from typing import Any
 from scripts.proc import UsageError
 
 PYPROJECT = "pyproject.toml"
+# What setuptools' automatic discovery leaves out of a flat layout
+# (setuptools.discovery.FlatLayoutPackageFinder.DEFAULT_EXCLUDE): tooling, not the product.
+FLAT_EXCLUDE = (
+    "ci", "bin", "debian", "doc", "docs", "documentation", "manpages", "news", "newsfragments",
+    "changelog", "test", "tests", "unit_test", "unit_tests", "example", "examples", "scripts",
+    "tools", "util", "utils", "python", "build", "dist", "venv", "env", "requirements", "tasks",
+    "fabfile", "site_scons", "benchmark", "benchmarks", "exercise", "exercises", "htmlcov",
+    "[._]*",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -24,11 +34,13 @@ class Package:
     name: str
     path: PurePosixPath
     """Its directory (or .py file), relative to the project root."""
+    root: PurePosixPath | None = None
+    """Where it is imported from, when that is not the parent of `path` (namespace packages)."""
 
     @property
     def import_root(self) -> PurePosixPath:
         """The directory it is imported from (`src` for `src/pkg`)."""
-        return self.path.parent
+        return self.root if self.root is not None else self.path.parent
 
 
 def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
@@ -69,6 +81,10 @@ def _hatch(pyproject: Mapping[str, Any], root: Path, name: str) -> list[Package]
     )
 
 
+def _matches(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, str(p)) for p in patterns)
+
+
 def _setuptools(pyproject: Mapping[str, Any], root: Path, name: str) -> list[Package]:
     tool = _table(pyproject, "tool", "setuptools")
     dirs = tool.get("package-dir") if isinstance(tool.get("package-dir"), Mapping) else {}
@@ -79,13 +95,22 @@ def _setuptools(pyproject: Mapping[str, Any], root: Path, name: str) -> list[Pac
             [str(PurePosixPath(base) / t) for t in top], "[tool.setuptools] packages"
         )
     find = _table(tool, "packages", "find")
+    if find:
+        where = [str(w) for w in find.get("where", [base])]
+        include, exclude = list(find.get("include", ["*"])), list(find.get("exclude", []))
+    elif base == "." and (root / "src").is_dir():
+        where, include, exclude = ["src"], ["*"], []  # setuptools' automatic src-layout
+    else:
+        where, include, exclude = [base], ["*"], list(FLAT_EXCLUDE if base == "." else ())
     found = []
-    for where in find.get("where", [base]):
-        for child in sorted((root / str(where)).glob("*/__init__.py")):
-            found.append(str(PurePosixPath(str(where)) / child.parent.name))
+    for directory in where:
+        for child in sorted((root / directory).glob("*/__init__.py")):
+            package = child.parent.name
+            if _matches(package, include) and not _matches(package, exclude):
+                found.append(str(PurePosixPath(directory) / package))
     if not found:
         raise UsageError(
-            f"{PYPROJECT}: setuptools finds no package under {find.get('where', [base])}: "
+            f"{PYPROJECT}: setuptools finds no package under {where}: "
             "set [tool.setuptools] packages or [tool.setuptools.packages.find] where"
         )
     return _from_paths(found, "[tool.setuptools.packages.find]")
@@ -96,8 +121,19 @@ def _uv_build(pyproject: Mapping[str, Any], root: Path, name: str) -> list[Packa
     module_root = str(backend.get("module-root", "src"))
     names = backend.get("module-name", name)
     names = names if isinstance(names, list) else [names]
-    paths = [str(PurePosixPath(module_root) / str(n).replace(".", "/")) for n in names]
-    return _from_paths(paths, "[tool.uv.build-backend] module-name")
+    if not names:
+        raise UsageError(
+            f"{PYPROJECT}: [tool.uv.build-backend] module-name is empty: name a module"
+        )
+    # A dotted name is a module inside a namespace package, imported from the module root.
+    return [
+        Package(
+            str(n).split(".")[0],
+            PurePosixPath(module_root) / str(n).replace(".", "/"),
+            PurePosixPath(module_root),
+        )
+        for n in names
+    ]
 
 
 def _flit(pyproject: Mapping[str, Any], root: Path, name: str) -> list[Package]:

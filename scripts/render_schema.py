@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,7 +44,9 @@ def parse_schema(text: str, origin: str, *, check: bool = False) -> dict[str, An
     except ValueError as exc:
         raise SchemaUnavailableError(f"{origin} is not JSON ({exc}): pass --schema PATH") from exc
     except SchemaError as exc:
-        raise SchemaUnavailableError(f"{origin} is not a JSON Schema: {exc.message}") from exc
+        raise SchemaUnavailableError(
+            f"{origin} is not a JSON Schema ({exc.message}): pass --schema PATH to a saved copy"
+        ) from exc
     return schema
 
 
@@ -64,6 +67,8 @@ def fetch_schema(url: str, dest: Path, timeout: float = FETCH_TIMEOUT) -> dict[s
         with urllib.request.urlopen(url, timeout=timeout) as response:
             schema = parse_schema(response.read().decode("utf-8"), url, check=True)
     except (OSError, ValueError) as exc:  # URLError, refusals and timeouts are all OSError
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # it holds the connection open
         raise SchemaUnavailableError(
             f"Render's Blueprint schema is unavailable: no --schema or ${SCHEMA_ENV}, no cached "
             f"copy at {dest}, and fetching {url} failed ({getattr(exc, 'reason', exc)}): "

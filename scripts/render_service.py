@@ -56,6 +56,7 @@ def call_hook(url: str) -> str:
             body: bytes = reply.read()
             return body.decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the connection open
         reason = f"HTTP {exc.code} {exc.reason}"
     except (urllib.error.URLError, OSError) as exc:
         reason = str(getattr(exc, "reason", exc))
@@ -88,6 +89,7 @@ def wait_for_version(
         try:
             version = fetch(url)
         except urllib.error.HTTPError as exc:
+            exc.close()
             last[0] = f"no version (HTTP {exc.code} {exc.reason})"
             return None
         except (OSError, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""Throwaway git repositories for script tests, isolated from the user's git configuration."""
+"""Throwaway git repositories for the pipeline's tests, isolated from the user's git config."""
 
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
 
 
 def make_repo(path: Path) -> Path:
-    """A repository on branch main with one commit and a local identity."""
-    path.mkdir(parents=True)
+    """A repository on branch main with one commit and a local identity (in `path`, which may
+    already hold files: they are left uncommitted)."""
+    path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "--quiet", "--initial-branch=main")
     git(path, "config", "user.name", "Test Deployer")
     git(path, "config", "user.email", "deployer@example.invalid")
@@ -52,6 +53,13 @@ def commit(repo: Path, name: str, text: str, message: str) -> str:
     """Write `name`, commit it, and return the new HEAD sha."""
     (repo / name).write_text(text)
     git(repo, "add", name)
+    git(repo, "commit", "--quiet", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def commit_all(repo: Path, message: str) -> str:
+    """Commit every file in the working tree and return the new HEAD sha."""
+    git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", message)
     return git(repo, "rev-parse", "HEAD")
 

@@ -1,4 +1,4 @@
-"""The Dockerfile stays in step with render.yaml (no Docker engine runs here: read it as text)."""
+"""This project's Dockerfile stays in step with its render.yaml (read as text: no Docker here)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from scripts.blueprint import load_web_service
-from scripts.project import RENDER_TXT, RENDER_YAML, ROOT
+from scripts.blueprint import WebService, load_web_service
+from scripts.project import RENDER_YAML
+from scripts.requirements import RENDER_TXT
+from tests.conftest import ROOT
 
 
 def instructions() -> list[tuple[str, str]]:
@@ -25,18 +27,18 @@ def arguments(name: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def service():
+def service() -> WebService:
     return load_web_service(ROOT / RENDER_YAML)
 
 
-def test_dockerfile_python_matches_render_python_version(service):
+def test_dockerfile_python_matches_render_python_version(service: WebService) -> None:
     (image,) = arguments("FROM")
 
     assert re.fullmatch(r"python:(\d+\.\d+\.\d+)-slim", image)
     assert image == f"python:{service.python_version}-slim"
 
 
-def test_dockerfile_installs_the_render_file_with_hashes_then_the_project_without_deps():
+def test_dockerfile_installs_the_render_file_with_hashes_then_the_project_without_deps() -> None:
     runs = " && ".join(arguments("RUN"))
 
     assert f"pip install --require-hashes -r {RENDER_TXT}" in runs
@@ -45,18 +47,18 @@ def test_dockerfile_installs_the_render_file_with_hashes_then_the_project_withou
     assert "uv.lock" not in " ".join(arguments("COPY"))
 
 
-def test_dockerfile_sets_use_local_asr_false():
+def test_dockerfile_sets_use_local_asr_false() -> None:
     assert re.search(r"(^|\s)USE_LOCAL_ASR=false(\s|$)", " ".join(arguments("ENV")))
 
 
-def test_dockerfile_runs_as_a_non_root_user():
+def test_dockerfile_runs_as_a_non_root_user() -> None:
     users = arguments("USER")
 
     assert users, "the Dockerfile never switches away from root"
     assert users[-1] not in ("root", "0", "0:0")
 
 
-def test_dockerfile_command_honours_port_and_matches_the_start_command(service):
+def test_dockerfile_command_honours_port_and_matches_the_start_command(service: WebService) -> None:
     (command,) = arguments("CMD")
 
     assert not command.startswith("["), "exec form cannot expand $PORT: use the shell form"
@@ -66,7 +68,7 @@ def test_dockerfile_command_honours_port_and_matches_the_start_command(service):
     assert arguments("EXPOSE") == ["10000"]
 
 
-def test_dockerignore_lets_through_everything_the_dockerfile_copies():
+def test_dockerignore_lets_through_everything_the_dockerfile_copies() -> None:
     allowed = {
         line[1:].rstrip("/")
         for line in (ROOT / ".dockerignore").read_text().splitlines()
