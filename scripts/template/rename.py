@@ -32,9 +32,9 @@ def package_modules(root: Path, package_dir: Path) -> set[str]:
 def _is_package_mention(text: str, start: int, end: int, modules: set[str], python: bool) -> bool:
     if python:
         return True
-    before, after = text[max(0, start - 6) : start], text[end : end + 80]
-    if before.endswith("/") or after.startswith("/"):
-        return True
+    before, after = text[max(0, start - 12) : start], text[end : end + 80]
+    if (before.endswith("/") and not before.endswith("//")) or after.startswith("/"):
+        return True  # a path such as src/name; a URL's //name. is a host
     if re.search(r"(?:from|import) $", before):
         return True
     dotted = re.match(r"\.([A-Za-z_][A-Za-z0-9_.]*)", after)
@@ -46,7 +46,8 @@ def rename_text(text: str, old: Names, new: Names, modules: set[str], python: bo
     # A class name first (`OldNameError`), then the name in prose (`Old Name`).
     text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(old.camel)}(?=[A-Z])", new.camel, text)
     text = re.sub(_EDGE.format(re.escape(old.title)), new.title, text)
-    text = re.sub(_EDGE.format(re.escape(old.constant)), new.constant, text)
+    # A constant may start a longer one (`OLD_NAME_TIMEOUT`).
+    text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(old.constant)}(?![A-Za-z0-9])", new.constant, text)
     if old.dist != old.package:
         text = re.sub(_EDGE.format(re.escape(old.package)), new.package, text)
         return re.sub(_EDGE.format(re.escape(old.dist)), new.dist, text)
