@@ -48,7 +48,7 @@ def test_load_web_service_real_render_yaml_reads_every_field():
     assert service.python_version == service.env["PYTHON_VERSION"]
     assert service.env["USE_LOCAL_ASR"] == "false"
     assert {"HF_SPACE", "HF_SPACE_API", "HF_TIMEOUT"} <= service.env.keys()
-    assert service.secrets == ["HF_TOKEN"]
+    assert service.secrets == ["HF_TOKEN", "API_KEYS"]
     assert "HF_TOKEN" not in service.env
     assert service.root_dir == "."
     assert service.index == 0
