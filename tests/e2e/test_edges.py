@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import ROOT
+from tools.asr_client import stream_pcm
 from tools.edge_probe import Server, render_server
 
 pytestmark = pytest.mark.e2e
@@ -124,3 +125,14 @@ def test_logs_invalid_utf8_frame_is_one_line_not_a_traceback(tmp_path: Path):
         log = server.log.read_text()
     assert "INFO:     A client sent a WebSocket text frame that is not UTF-8" in log
     assert "Traceback" not in log
+
+
+def test_api_keys_example_client_with_key_is_served_without_is_refused(tmp_path: Path):
+    key = "a-key-of-more-than-16-characters"
+    with render_server(ROOT, {"API_KEYS": key}, tmp_path) as server:
+        url = server.url.replace("http://", "ws://") + "/ws/asr"
+        served = stream_pcm(url, b"", paced=False, timeout=20, api_key=key)
+        refused = stream_pcm(url, b"", paced=False, timeout=20)
+    assert (served.error, served.close_code) == (None, 1000)
+    assert (refused.error or {}).get("code") == "unauthorized"
+    assert refused.close_code == 1008
