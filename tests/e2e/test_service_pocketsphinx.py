@@ -90,8 +90,8 @@ def test_service_pocketsphinx_bad_session_leaves_good_one_undisturbed(service):
 
 def test_asr_client_streams_fixture_prints_final_with_key_words(service, capsys):
     """The documented example client, run against `make run`'s engine, gets the words back."""
-    from scripts import asr_client
     from tests.conftest import FIXTURES
+    from tools import asr_client
 
     url = service.replace("http://", "ws://") + "/ws/asr"
     assert asr_client.main([str(FIXTURES / "timer.wav"), "--url", url, "--fast"]) == 0
