@@ -21,6 +21,11 @@ _LEAKY_PREFIXES = (
     "IDLE_",
     "SILENCE_",
     "HEALTH_",
+    "ALLOWED_ORIGINS",
+    "API_KEYS",
+    "REQUEST_HEADER_",
+    "UPLOAD_",
+    "FORWARDED_ALLOW_IPS",
 )
 
 

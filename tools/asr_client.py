@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -72,6 +73,7 @@ def stream_pcm(
     paced: bool = True,
     timeout: float = 60.0,
     on_event: Callable[[dict[str, Any]], None] | None = None,
+    api_key: str | None = None,
 ) -> StreamResult:
     """Send `pcm` over the WebSocket at `url` and collect the answers until the server closes.
 
@@ -84,7 +86,8 @@ def stream_pcm(
     frame = SAMPLE_RATE * 2 * FRAME_MS // 1000
     result = StreamResult()
     try:
-        ws = connect(url, open_timeout=10, proxy=None, max_queue=None)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+        ws = connect(url, open_timeout=10, proxy=None, max_queue=None, additional_headers=headers)
     except InvalidStatus as exc:
         code = exc.response.status_code
         if code in (403, 404):
@@ -101,6 +104,9 @@ def stream_pcm(
                 if paced:
                     time.sleep(FRAME_MS / 1000)
             ws.send(json.dumps({"type": "stop"}))
+        except ConnectionClosed:
+            pass  # the server closed early: what it sent before (an error) is read below
+        try:
             while time.monotonic() < deadline:
                 message = ws.recv(timeout=max(deadline - time.monotonic(), 0.1))
                 event = json.loads(message) if isinstance(message, str) else {}
@@ -176,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"fail unless the finals hold the key words that {PHRASES} beside the WAV lists",
     )
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("ASR_API_KEY"),
+        help="a key of the service's API_KEYS, sent as 'Authorization: Bearer' "
+        "(default: $ASR_API_KEY)",
+    )
     return parser
 
 
@@ -188,7 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"asr_client: {exc}", file=sys.stderr)
         return 2
     try:
-        result = stream_pcm(args.url, pcm, paced=not args.fast, timeout=args.timeout, on_event=show)
+        result = stream_pcm(
+            args.url,
+            pcm,
+            paced=not args.fast,
+            timeout=args.timeout,
+            on_event=show,
+            api_key=args.api_key,
+        )
     except ScriptError as exc:
         print(f"asr_client: {exc}", file=sys.stderr)
         return 1

@@ -77,3 +77,11 @@ def test_dockerignore_lets_through_everything_the_dockerfile_copies() -> None:
     sources = {src.rstrip("/") for copy in arguments("COPY") for src in copy.split()[:-1]}
 
     assert sources <= allowed, f"COPY sources that .dockerignore excludes: {sources - allowed}"
+
+
+def test_dockerfile_trusts_the_same_proxies_as_render_yaml(service):
+    match = re.search(r'FORWARDED_ALLOW_IPS="([^"]*)"', " ".join(arguments("ENV")))
+
+    assert match, "the Dockerfile sets no FORWARDED_ALLOW_IPS: uvicorn would trust no proxy"
+    assert match.group(1) == service.env["FORWARDED_ALLOW_IPS"]
+    assert "*" not in match.group(1).split(","), "'*' lets any client forge its address"

@@ -11,7 +11,9 @@ silence), and on bad input or failure `error` {code, message}, then closes:
     1000   (none)          after stop, once the last final is sent
     1003   unsupported_sample_rate, unsupported_encoding
     1007   invalid_json, invalid_message, invalid_start, invalid_audio (odd byte count)
-    1008   unknown_type, unexpected_start, idle_timeout, session_too_long (finals sent first)
+    1008   unknown_type, unexpected_start, idle_timeout, session_too_long (finals sent first),
+           rate_limited (finals sent first); before the session: origin_not_allowed,
+           unauthorized, too_many_connections (backend/app/gate.py)
     1009   frame_too_large
     1011   engine_error
     1013   busy (too many sessions)
@@ -26,6 +28,7 @@ import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from backend.app import protocol
+from backend.app.clients import charge_frame
 from backend.app.deps import EngineDep, ServiceDep, SettingsDep
 from backend.app.protocol import ENGINE_FAILED, NORMAL, ProtocolError
 from backend.app.session import Session
@@ -49,6 +52,7 @@ async def recognise(
             while not session.stopped:
                 message = await receive(websocket, session)
                 event = protocol.parse_message(message, settings.max_frame_bytes)
+                charge_frame(websocket, event)  # the client's audio budget (clients.py)
                 await send_all(websocket, await session.handle(event))
         await websocket.close(NORMAL)
     except ProtocolError as exc:
