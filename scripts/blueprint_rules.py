@@ -24,6 +24,7 @@ PORT_FLAG = re.compile(r"(?<!\S)(?:--port[= ]\s*|(?:--bind|-b)[= ]\s*\S*:)(\d+)"
 HOST_FLAG = re.compile(r"(?<!\S)(?:--host|--bind|-b)[= ]\s*['\"]?(\[[^\]]*\]|[^\s:'\"]+)")
 GRACEFUL_FLAG = re.compile(r"--timeout-graceful-shutdown[= ]\s*(\d+)")
 ANY_HOST = {"0.0.0.0", "::", "[::]"}
+TRUST_ALL = re.compile(r"--forwarded-allow-ips[= ]\s*['\"]?\*")
 RENDER_INSTALL = f"pip install --require-hashes -r {RENDER_TXT}"
 BUILD_HINT = f"{RENDER_INSTALL} && pip install --no-deps . && pip check"
 START_HINT = "uvicorn <module>:app --host 0.0.0.0 --port $PORT"
@@ -187,6 +188,11 @@ def start_problems(start: str, delay: Any) -> list[str]:
         problems.append(f"binds {host.group(1)}, which Render cannot reach: use --host 0.0.0.0")
     elif not host and re.search(r"\buvicorn\b", start):
         problems.append("uvicorn binds 127.0.0.1 unless told otherwise: add --host 0.0.0.0")
+    if TRUST_ALL.search(start):
+        problems.append(
+            "--forwarded-allow-ips='*' trusts every X-Forwarded-For, so a client can forge its "
+            "address: set FORWARDED_ALLOW_IPS to the proxies' networks instead"
+        )
     graceful = GRACEFUL_FLAG.search(start)
     if graceful and isinstance(delay, int) and int(graceful.group(1)) >= delay:
         problems.append(

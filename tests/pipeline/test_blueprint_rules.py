@@ -190,6 +190,7 @@ START = "uvicorn quotebot.app:app --host 0.0.0.0 --port $PORT"
         "uvicorn quotebot.app:app --host=0.0.0.0 --port=${PORT}",
         "gunicorn -k uvicorn.workers.UvicornWorker -b 0.0.0.0:$PORT quotebot.app:app",
         "python -m quotebot --host :: --port $PORT",
+        f"{START} --forwarded-allow-ips 10.0.0.0/8",
     ],
 )
 def test_start_problems_good_commands_pass(start: str) -> None:
@@ -234,6 +235,19 @@ def test_start_problems_good_commands_pass(start: str) -> None:
             30,
             "--timeout-graceful-shutdown 30 is not below maxShutdownDelaySeconds (30), when "
             "Render sends SIGKILL: lower it",
+        ),
+        *(
+            (
+                f"{START} --proxy-headers {flag}",
+                30,
+                "--forwarded-allow-ips='*' trusts every X-Forwarded-For, so a client can forge "
+                "its address: set FORWARDED_ALLOW_IPS to the proxies' networks instead",
+            )
+            for flag in (
+                "--forwarded-allow-ips='*'",
+                '--forwarded-allow-ips="*"',
+                "--forwarded-allow-ips=*",
+            )
         ),
     ],
 )
