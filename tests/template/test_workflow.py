@@ -73,3 +73,54 @@ def test_heavy_package_in_the_render_file_is_refused(adopted: Path) -> None:
     assert "heavy package numpy" in out and "move the requirement that pulls it" in out
     assert "requirements-render.in has numpy" in out
     assert git(repo, "status", "--porcelain", "uv.lock") == ""  # the check changed nothing
+
+
+def test_upgrade_moves_the_lock_and_the_render_file_together(adopted: Path) -> None:
+    repo = adopted
+    uv = os.environ.get("UV", "uv")
+    run(repo, uv, "lock", "--quiet", "--upgrade-package", "fastapi==0.150.0")
+    run(repo, "make", "--no-print-directory", "render-reqs")
+    git(repo, "commit", "--quiet", "-am", "An older fastapi")
+    assert "fastapi==0.150.0" in (repo / "requirements-render.txt").read_text()
+
+    out = run(repo, "make", "--no-print-directory", "-s", "upgrade", "PACKAGE=fastapi").stdout
+
+    assert "### Production (requirements-render.txt)" in out
+    assert "| fastapi | 0.150.0 |" in out
+    assert "fastapi==0.150.0" not in (repo / "requirements-render.txt").read_text()
+    assert sorted(git(repo, "status", "--porcelain").split()) == [
+        "M", "M", "requirements-render.txt", "uv.lock"
+    ]  # fmt: skip
+    assert check(repo)[0] == 0
+
+
+def test_upgrade_with_a_failing_gate_leaves_both_files_as_they_were(adopted: Path) -> None:
+    repo = adopted
+    uv = os.environ.get("UV", "uv")
+    run(repo, uv, "lock", "--quiet", "--upgrade-package", "fastapi==0.150.0")
+    run(repo, "make", "--no-print-directory", "render-reqs")
+    (repo / "tests" / "test_broken.py").write_text("def test_broken() -> None:\n    assert False\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "An older fastapi and a failing test")
+    before = {name: (repo / name).read_bytes() for name in ("uv.lock", "requirements-render.txt")}
+
+    done = run(
+        repo, "make", "--no-print-directory", "-s", "upgrade", "PACKAGE=fastapi", check=False
+    )
+
+    assert done.returncode != 0
+    assert "are back as they were" in done.stderr
+    assert {name: (repo / name).read_bytes() for name in before} == before
+
+
+def test_git_hooks_refuse_a_commit_that_breaks_render_yaml(adopted: Path) -> None:
+    repo = adopted
+    run(repo, "make", "--no-print-directory", "hooks")
+    blueprint = repo / "render.yaml"
+    blueprint.write_text(blueprint.read_text().replace("runtime: python", "env: python"))
+
+    done = run(repo, "git", "commit", "-am", "Use the old key", check=False)
+
+    assert done.returncode != 0
+    assert "'env' is not allowed" in done.stdout + done.stderr
+    assert git(repo, "log", "-1", "--format=%s") != "Use the old key"
