@@ -23,8 +23,17 @@ from scripts.packages import PYPROJECT
 from scripts.proc import UsageError, guarded
 from scripts.project import ROOT, Project, load_project
 from scripts.pythons import minor_of
-from scripts.render_reqs import COMMAND, fingerprint, recorded_fingerprint, recorded_python
-from scripts.requirements import RENDER_IN, RENDER_TXT, Pin, parse_pins, requirements_in
+from scripts.requirements import (
+    COMMAND,
+    RENDER_IN,
+    RENDER_TXT,
+    Pin,
+    fingerprint,
+    parse_pins,
+    recorded_fingerprint,
+    recorded_python,
+    requirements_in,
+)
 
 FIX = f"run `{COMMAND}`"
 MODULES_TABLE = f"[tool.{TABLE}.extra-modules]"

@@ -19,7 +19,7 @@ from typing import Any
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from scripts.render_reqs import fingerprint, finish_output
+from scripts.requirements import fingerprint, finish_output
 
 PYTHON = ".".join(map(str, sys.version_info[:3]))
 """The running interpreter's full version: render-sim and render-reqs can use it here."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scripts import render_reqs, render_reqs_check
+from scripts import render_reqs, render_reqs_check, requirements
 from scripts.proc import ScriptError
 from scripts.project import load_project
 from tests.pipeline.projects import MINOR, RENDER_IN, RENDER_TXT, Locked, blueprint, edit
@@ -65,7 +65,7 @@ def pip_compile(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 def test_fingerprint_ignores_comments_blank_lines_and_order() -> None:
     edited = "uvicorn>=0.30   # the server\nfastapi>=0.115\n# new comment\n"
 
-    assert render_reqs.fingerprint(IN_TEXT, "3.11") == render_reqs.fingerprint(edited, "3.11")
+    assert requirements.fingerprint(IN_TEXT, "3.11") == requirements.fingerprint(edited, "3.11")
 
 
 @pytest.mark.parametrize(
@@ -73,33 +73,35 @@ def test_fingerprint_ignores_comments_blank_lines_and_order() -> None:
     [(IN_TEXT.replace("0.115", "0.116"), "3.11"), (IN_TEXT + "httpx\n", "3.11"), (IN_TEXT, "3.12")],
 )
 def test_fingerprint_changes_with_requirements_or_python(in_text: str, python: str) -> None:
-    assert render_reqs.fingerprint(in_text, python) != render_reqs.fingerprint(IN_TEXT, "3.11")
+    assert requirements.fingerprint(in_text, python) != requirements.fingerprint(IN_TEXT, "3.11")
 
 
 def test_fingerprint_changes_with_flags(monkeypatch: pytest.MonkeyPatch) -> None:
-    before = render_reqs.fingerprint(IN_TEXT, "3.11")
-    monkeypatch.setattr(render_reqs, "COMPILE_FLAGS", (*render_reqs.COMPILE_FLAGS, "--no-annotate"))
+    before = requirements.fingerprint(IN_TEXT, "3.11")
+    monkeypatch.setattr(
+        requirements, "COMPILE_FLAGS", (*requirements.COMPILE_FLAGS, "--no-annotate")
+    )
 
-    assert render_reqs.fingerprint(IN_TEXT, "3.11") != before
+    assert requirements.fingerprint(IN_TEXT, "3.11") != before
 
 
 def test_finish_output_names_uv_lock_and_stamps_after_the_header() -> None:
     raw = PIP_COMPILE_OUTPUT.format(python="3.11", hash="b" * 64, constraints="/tmp/x/c.txt")
 
-    text = render_reqs.finish_output(raw, "/tmp/x/c.txt", "f" * 64)
+    text = requirements.finish_output(raw, "/tmp/x/c.txt", "f" * 64)
 
     assert "/tmp/" not in text
     assert "#   -c uv.lock\n" in text
     lines = text.splitlines()
     assert lines[6] == f"# inputs-sha256: {'f' * 64}"
     assert lines[9].startswith("fastapi==0.115.6")
-    assert render_reqs.recorded_fingerprint(text) == "f" * 64
-    assert render_reqs.recorded_python(text) == "3.11"
+    assert requirements.recorded_fingerprint(text) == "f" * 64
+    assert requirements.recorded_python(text) == "3.11"
 
 
 def test_recorded_fingerprint_and_python_absent_are_none() -> None:
-    assert render_reqs.recorded_fingerprint("fastapi==1.0\n") is None
-    assert render_reqs.recorded_python("fastapi==1.0\n") is None
+    assert requirements.recorded_fingerprint("fastapi==1.0\n") is None
+    assert requirements.recorded_python("fastapi==1.0\n") is None
 
 
 def test_target_minor_same_minor_returns_it(make_project: MakeProject) -> None:
@@ -162,7 +164,7 @@ def test_main_compiles_with_lock_constraints_seeded_from_the_committed_file(
     assert "quotebot" not in call["constraints"]
     text = (root / RENDER_TXT).read_text()
     assert "#   -c uv.lock\n" in text
-    assert render_reqs.recorded_fingerprint(text) == render_reqs.fingerprint(IN_TEXT, MINOR)
+    assert requirements.recorded_fingerprint(text) == requirements.fingerprint(IN_TEXT, MINOR)
     assert capsys.readouterr().out == f"{RENDER_TXT}: 1 pins for Python {MINOR}, updated\n"
 
 
