@@ -2,7 +2,7 @@
 
 The gates run in order and the first failure stops everything, so nothing reaches the remote
 that would break the Render build: a clean working tree, the expected branch, a remote that
-HEAD contains, lint, tests, render-reqs-check, render-yaml-check and render-sim. Then
+HEAD contains, then the make targets of `make check` (`make gates` lists them). Then
 `git push REMOTE BRANCH`; then, if RENDER_DEPLOY_HOOK_URL is set, a POST to Render's deploy
 hook; then, if RENDER_SERVICE_URL is set, GET /health until its `version` is the pushed commit.
 """
@@ -10,21 +10,21 @@ hook; then, if RENDER_SERVICE_URL is set, GET /health until its `version` is the
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scripts.proc import ScriptError, environ_with, progress, run
+from scripts.proc import ScriptError, UsageError, environ_with, progress, run
 from scripts.project import ROOT
 from scripts.render_service import call_hook, deploy_id, redact_url, wait_for_version
 
 HOOK_ENV = "RENDER_DEPLOY_HOOK_URL"
 SERVICE_ENV = "RENDER_SERVICE_URL"
-# Our pre-push hook (scripts/hooks.py) skips its gates when this is set: they just ran here.
-DEPLOY_MARKER_ENV = "FEATHERWEIGHT_DEPLOY"
 DEFAULT_REMOTE = "origin"
 DEFAULT_BRANCH = "main"
 DEFAULT_TIMEOUT = 900.0
@@ -50,20 +50,26 @@ environment (secrets and targets only):
 
 @dataclass(frozen=True)
 class Gate:
-    """A command that must succeed before anything is pushed."""
+    """A make target that must succeed before anything is pushed."""
 
     name: str
-    argv: tuple[str, ...]
-    changes_nothing: bool = True
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        return ("make", "--no-print-directory", self.name)
 
 
-GATES: tuple[Gate, ...] = (
-    Gate("lint", ("make", "lint")),
-    Gate("tests", ("make", "test")),
-    Gate("render-reqs-check", ("make", "render-reqs-check")),
-    Gate("render-yaml-check", ("make", "render-yaml-check")),
-    Gate(SIM_GATE, ("make", "render-sim")),
-)
+def read_gates(repo: Path) -> tuple[Gate, ...]:
+    """The gates of `make check`, as the project's Makefile lists them (`make gates`)."""
+    result = run(["make", "--no-print-directory", "-s", "gates"], cwd=repo, check=False)
+    names = (
+        result.stdout.splitlines()[0].split() if result.returncode == 0 and result.stdout else []
+    )
+    if not names:
+        raise UsageError(f"`make gates` in {repo} printed no gates: pass --gates 'a b c'")
+    return tuple(Gate(name) for name in names)
+
+
 # Checks done in-process before the command gates: cheap ones first, so they fail fast.
 GIT_GATES = ("clean-tree", "branch", "remote")
 
@@ -83,7 +89,8 @@ class Plan:
 
     @property
     def push_argv(self) -> tuple[str, ...]:
-        return ("git", "push", self.remote, self.branch)
+        # --no-verify: the pre-push hook's gates are a subset of those that just ran.
+        return ("git", "push", "--no-verify", self.remote, self.branch)
 
     def describe(self, sha: str) -> list[str]:
         """The plan as lines for stdout, with the hook's key redacted."""
@@ -109,10 +116,6 @@ class Plan:
         else:
             lines.append(f"wait    none ({SERVICE_ENV} is not set)")
         return lines
-
-
-class UsageError(ScriptError):
-    """Bad input from the command line or the environment: exit code 2."""
 
 
 def plan_deploy(
@@ -146,7 +149,9 @@ def plan_deploy(
     )
 
 
-def _git(repo: Path, *args: str, check: bool = True, timeout: float = GIT_TIMEOUT):
+def _git(
+    repo: Path, *args: str, check: bool = True, timeout: float = GIT_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
     return run(["git", *args], cwd=repo, check=check, timeout=timeout)
 
 
@@ -198,8 +203,11 @@ def run_gate(repo: Path, gate: Gate) -> None:
         )
 
 
-def run_gates(repo: Path, plan: Plan, *, dry_run: bool) -> None:
-    """Run each gate in order with a timed progress line; the first failure raises."""
+def run_gates(repo: Path, plan: Plan) -> None:
+    """Run each gate in order with a timed progress line; the first failure raises.
+
+    Every gate only checks: a dry run runs them all, as a real deploy does.
+    """
     checks: list[tuple[str, str, Callable[[], None]]] = [
         ("clean-tree", "git status --porcelain", lambda: check_clean_tree(repo)),
         ("branch", f"HEAD is {plan.branch}", lambda: check_branch(repo, plan.branch)),
@@ -210,10 +218,7 @@ def run_gates(repo: Path, plan: Plan, *, dry_run: bool) -> None:
         ),
     ]
     for gate in plan.gates:
-        if dry_run and not gate.changes_nothing:
-            progress(f"{gate.name}: skipped in a dry run (it changes things)")
-            continue
-        checks.append((gate.name, " ".join(gate.argv), lambda gate=gate: run_gate(repo, gate)))
+        checks.append((gate.name, " ".join(gate.argv), partial(run_gate, repo, gate)))
     for number, (name, shown, check) in enumerate(checks, 1):
         progress(f"[{number}/{len(checks)}] {name}: {shown}")
         started = time.monotonic()
@@ -268,13 +273,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--repo", type=Path, default=ROOT, help="repository to deploy from (default: this one)"
     )
+    parser.add_argument(
+        "--gates",
+        metavar="'A B C'",
+        help="the make targets to run as gates, in order (default: what `make gates` prints)",
+    )
     return parser
 
 
 def deploy(repo: Path, plan: Plan) -> None:
     """Gates, push, hook, wait; each result goes to stdout as soon as it is known."""
     sha = _git(repo, "rev-parse", "HEAD").stdout.strip()
-    run_gates(repo, plan, dry_run=False)
+    run_gates(repo, plan)
     # The gates can take minutes: push only if HEAD is still the commit they checked.
     check_clean_tree(repo)
     if (now := _git(repo, "rev-parse", "HEAD").stdout.strip()) != sha:
@@ -282,8 +292,7 @@ def deploy(repo: Path, plan: Plan) -> None:
             f"HEAD moved from {sha[:12]} to {now[:12]} during the gates: deploy again"
         )
     progress(" ".join(plan.push_argv))
-    env = environ_with({DEPLOY_MARKER_ENV: sha})
-    pushed = run(list(plan.push_argv), cwd=repo, env=env, capture=False, check=False)
+    pushed = run(list(plan.push_argv), cwd=repo, env=environ_with(), capture=False, check=False)
     if pushed.returncode != 0:
         raise ScriptError(f"'{' '.join(plan.push_argv)}' failed (git's message is above)")
     done = f"pushed {sha} to {plan.remote}/{plan.branch}"
@@ -300,9 +309,16 @@ def deploy(repo: Path, plan: Plan) -> None:
         raise ScriptError(f"{done}, but {exc}") from exc
 
 
-def main(argv: Sequence[str] | None = None, *, gates: Sequence[Gate] = GATES) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if not (args.repo / ".git").exists():
+            raise UsageError(f"{args.repo} is not a git repository: pass --repo DIR")
+        gates = (
+            tuple(Gate(name) for name in args.gates.split())
+            if args.gates is not None
+            else read_gates(args.repo)
+        )
         plan = plan_deploy(
             remote=args.remote,
             branch=args.branch,
@@ -312,8 +328,6 @@ def main(argv: Sequence[str] | None = None, *, gates: Sequence[Gate] = GATES) ->
             timeout=args.timeout,
             interval=args.interval,
         )
-        if not (args.repo / ".git").exists():
-            raise UsageError(f"{args.repo} is not a git repository: pass --repo DIR")
     except UsageError as exc:
         print(f"deploy: {exc}", file=sys.stderr)
         return 2
@@ -338,7 +352,7 @@ def dry_run(repo: Path, plan: Plan) -> int:
     sha = _git(repo, "rev-parse", "HEAD").stdout.strip()
     failure = None
     try:
-        run_gates(repo, plan, dry_run=True)
+        run_gates(repo, plan)
     except ScriptError as exc:
         failure = str(exc)
     print("deploy plan (dry run: nothing pushed, no hook called)")

@@ -1,104 +1,114 @@
-"""Read uv.lock offline: locked versions, pip constraints, and which packages are heavy."""
+"""uv.lock as a model: locked versions, the dependency graph, extras, and what the lock declares."""
 
 from __future__ import annotations
 
-import functools
-import re
 import tomllib
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
 
 from scripts.proc import ScriptError
-from scripts.project import ROOT, UV_LOCK, read_pyproject
 
-# A dependency edge in the lock graph: (package name, extra name or None for its base).
-Node = tuple[str, str | None]
-
-
-def normalize(name: str) -> str:
-    """PEP 503 normalised form of a distribution name (`Gradio_Client` -> `gradio-client`)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+LOCK_NAME = "uv.lock"
+# A node of the lock graph: (package, extra), where extra None is the package's base.
+Node = tuple[NormalizedName, str | None]
+# A declared requirement as the lock records it: (name, extra of the project or None).
+Declared = dict[tuple[NormalizedName, str | None], SpecifierSet]
 
 
-@functools.lru_cache(maxsize=4)
-def _parse_lock(data: bytes) -> dict:
-    # uv.lock is large (~700 kB) and tomllib takes a noticeable fraction of a second over it;
-    # several helpers read it in one check, so parse each distinct content once.
-    return tomllib.loads(data.decode())
+@dataclass(frozen=True)
+class Lock:
+    """The parts of uv.lock the pipeline reads. Build one with `parse_lock`."""
+
+    packages: tuple[Mapping[str, Any], ...]
+
+    @property
+    def versions(self) -> dict[NormalizedName, frozenset[str]]:
+        """Every locked package (normalised name) and the versions locked for it."""
+        found: dict[NormalizedName, set[str]] = {}
+        for package in self.packages:
+            name = canonicalize_name(str(package["name"]))
+            found.setdefault(name, set()).add(str(package.get("version", "")))
+        return {name: frozenset(versions) for name, versions in found.items()}
+
+    @property
+    def members(self) -> frozenset[NormalizedName]:
+        """The project and other workspace members: built from source, not taken from an index."""
+        return frozenset(
+            canonicalize_name(str(p["name"]))
+            for p in self.packages
+            if {"editable", "virtual", "directory"} & set(p.get("source", {}))
+        )
+
+    def entry(self, name: str) -> Mapping[str, Any] | None:
+        """The lock's entry for package `name`, or None."""
+        wanted = canonicalize_name(name)
+        return next((p for p in self.packages if canonicalize_name(str(p["name"])) == wanted), None)
+
+    def graph(self) -> dict[Node, list[Node]]:
+        """The lock as a graph of base and per-extra nodes, all versions of a name merged."""
+        graph: dict[Node, list[Node]] = {}
+
+        def targets(deps: Iterable[Mapping[str, Any]]) -> list[Node]:
+            out: list[Node] = []
+            for dep in deps:
+                name = canonicalize_name(str(dep["name"]))
+                out.append((name, None))
+                out.extend((name, str(extra)) for extra in dep.get("extra", []))
+            return out
+
+        for package in self.packages:
+            name = canonicalize_name(str(package["name"]))
+            graph.setdefault((name, None), []).extend(targets(package.get("dependencies", [])))
+            for extra, deps in package.get("optional-dependencies", {}).items():
+                # An extra always brings its package's base dependencies too.
+                graph.setdefault((name, str(extra)), [(name, None)]).extend(targets(deps))
+        return graph
+
+    def declared(self, project: str) -> Declared:
+        """What the lock says `project` declared (`[package.metadata] requires-dist`)."""
+        entry = self.entry(project)
+        if entry is None:
+            raise ScriptError(
+                f"{LOCK_NAME} has no entry for the project {project!r}: run `uv lock`"
+            )
+        declared: Declared = {}
+        for item in entry.get("metadata", {}).get("requires-dist", []):
+            extra = _extra_of(str(item.get("marker", "")))
+            name = canonicalize_name(str(item["name"]))
+            declared[(name, extra)] = _specifier(str(item.get("specifier", "")))
+        return declared
 
 
-def read_lock(root: Path = ROOT) -> dict:
-    """Parse uv.lock under `root` (shared, do not mutate); ScriptError with the fix if absent."""
-    path = root / UV_LOCK
+def _extra_of(marker: str) -> str | None:
+    """The extra named in a uv marker such as `extra == 'gpu'`, or None."""
+    if "extra ==" not in marker:
+        return None
+    return marker.split("extra ==", 1)[1].strip().split()[0].strip("'\"")
+
+
+def _specifier(text: str) -> SpecifierSet:
     try:
-        return _parse_lock(path.read_bytes())
-    except FileNotFoundError:
-        raise ScriptError(f"{path} not found: run `uv lock`") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScriptError(f"{path} is not valid TOML ({exc}): run `uv lock`") from None
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return SpecifierSet()
 
 
-def _packages(lock: dict) -> list[dict]:
-    return lock.get("package", [])
+def parse_lock(text: str, origin: str = LOCK_NAME) -> Lock:
+    """Parse uv.lock text; ScriptError with the fix when it is not valid TOML."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScriptError(f"{origin} is not valid TOML ({exc}): run `uv lock`") from None
+    return Lock(packages=tuple(data.get("package", [])))
 
 
-def _is_workspace_member(package: dict) -> bool:
-    source = package.get("source", {})
-    return "editable" in source or "virtual" in source
-
-
-def project_name(root: Path = ROOT) -> str:
-    """The normalised name of the project itself, from pyproject.toml."""
-    return normalize(read_pyproject(root)["project"]["name"])
-
-
-def locked_versions(root: Path = ROOT) -> dict[str, set[str]]:
-    """Map every package in uv.lock (normalised name) to the versions locked for it."""
-    versions: dict[str, set[str]] = {}
-    for package in _packages(read_lock(root)):
-        versions.setdefault(normalize(package["name"]), set()).add(str(package.get("version", "")))
-    return versions
-
-
-def constraints_text(root: Path = ROOT) -> str:
-    """pip constraints (`name==version`, sorted) for every package locked at exactly one version.
-
-    The project and other workspace members are left out: they are not on an index. Packages
-    locked at several versions (one per Python range) are left out too; the check compares
-    the compiled pins against all of their versions.
-    """
-    members = {normalize(p["name"]) for p in _packages(read_lock(root)) if _is_workspace_member(p)}
-    members.add(project_name(root))
-    lines = [
-        f"{name}=={next(iter(versions))}"
-        for name, versions in sorted(locked_versions(root).items())
-        if len(versions) == 1 and name not in members
-    ]
-    return "".join(f"{line}\n" for line in lines)
-
-
-def _edges(lock: dict) -> dict[Node, list[Node]]:
-    """The lock as a graph: base and per-extra nodes, all versions of a name merged."""
-    graph: dict[Node, list[Node]] = {}
-
-    def targets(deps: Iterable[dict]) -> list[Node]:
-        out: list[Node] = []
-        for dep in deps:
-            name = normalize(dep["name"])
-            out.append((name, None))
-            out.extend((name, extra) for extra in dep.get("extra", []))
-        return out
-
-    for package in _packages(lock):
-        name = normalize(package["name"])
-        graph.setdefault((name, None), []).extend(targets(package.get("dependencies", [])))
-        for extra, deps in package.get("optional-dependencies", {}).items():
-            # An extra always brings its package's base dependencies too.
-            graph.setdefault((name, extra), [(name, None)]).extend(targets(deps))
-    return graph
-
-
-def _closure(graph: dict[Node, list[Node]], start: Iterable[Node]) -> set[str]:
+def closure(graph: Mapping[Node, Sequence[Node]], start: Iterable[Node]) -> set[NormalizedName]:
+    """Names reachable from `start` in the lock graph."""
     seen: set[Node] = set()
     stack = list(start)
     while stack:
@@ -109,62 +119,71 @@ def _closure(graph: dict[Node, list[Node]], start: Iterable[Node]) -> set[str]:
     return {name for name, _ in seen}
 
 
-def extra_only_packages(root: Path = ROOT) -> set[str]:
-    """Packages that uv.lock reaches from the project only through one of its extras.
+def extra_only(lock: Lock, project: str) -> dict[NormalizedName, frozenset[str]]:
+    """Packages the lock reaches from `project` only through its extras, and those extras.
 
-    Dependency groups (dev, test) count as neither: a package reached by them alone is not
+    Dependency groups (dev, test) count as neither: a package they alone reach is not
     production, but it is not an engine's weight either.
     """
-    lock = read_lock(root)
-    graph = _edges(lock)
-    me = project_name(root)
-    base = _closure(graph, graph.get((me, None), []))
-    extras = [node for node in graph if node[0] == me and node[1] is not None]
-    with_extras = _closure(graph, [dep for node in extras for dep in graph[node]])
-    return with_extras - base - {me}
+    graph = lock.graph()
+    me = canonicalize_name(project)
+    base = closure(graph, graph.get((me, None), []))
+    found: dict[NormalizedName, set[str]] = {}
+    for node in graph:
+        if node[0] == me and node[1] is not None:
+            for name in closure(graph, graph[node]) - base - {me}:
+                found.setdefault(name, set()).add(node[1])
+    return {name: frozenset(extras) for name, extras in found.items()}
 
 
-def heavy_packages(root: Path = ROOT) -> set[str]:
-    """Names (normalised) that must never reach Render's requirements file.
+def constraints_text(lock: Lock, project: str) -> str:
+    """pip constraints (`name==version`, sorted) for every package locked at exactly one version.
 
-    The computed extra-only set (see `extra_only_packages`) plus the hand denylist
-    `[tool.featherweight] heavy-packages` in pyproject.toml.
+    Workspace members are left out: they are not on an index. Packages locked at several
+    versions (one per Python range) are left out too; the check compares the compiled pins
+    against all of their versions.
     """
-    tool = read_pyproject(root).get("tool", {}).get("featherweight", {})
-    denied = {normalize(name) for name in tool.get("heavy-packages", [])}
-    return extra_only_packages(root) | denied
+    skip = lock.members | {canonicalize_name(project)}
+    lines = [
+        f"{name}=={next(iter(versions))}\n"
+        for name, versions in sorted(lock.versions.items())
+        if len(versions) == 1 and name not in skip
+    ]
+    return "".join(lines)
 
 
-def _specifier(text: str) -> str:
-    """`>= 1.0, <2` -> `<2,>=1.0`: comparable however it was written."""
-    return ",".join(sorted(part.replace(" ", "") for part in text.split(",") if part.strip()))
+def declared_by_pyproject(
+    dependencies: Sequence[str], extras: Mapping[str, Sequence[str]]
+) -> Declared:
+    """pyproject's requirements in the shape `Lock.declared` returns."""
+    declared: Declared = {}
+    for extra, texts in [(None, dependencies), *extras.items()]:
+        for text in texts:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement as exc:
+                raise ScriptError(f"pyproject.toml: {text!r} is not a requirement: {exc}") from None
+            key = (canonicalize_name(requirement.name), canonicalize_name(extra) if extra else None)
+            declared[key] = requirement.specifier
+    return declared
 
 
-def stale_lock_reason(root: Path = ROOT) -> str | None:
-    """Why uv.lock no longer matches pyproject's [project.dependencies], or None if it does.
+def stale_reason(lock: Lock, project: str, pyproject_declared: Declared) -> str | None:
+    """Why uv.lock no longer matches pyproject's requirements, or None if it does.
 
     uv records the project's requirements in `[package.metadata] requires-dist`; a name or
     version range that differs means pyproject.toml was edited after the last `uv lock`.
     """
-    me = project_name(root)
-    project = next((p for p in _packages(read_lock(root)) if normalize(p["name"]) == me), None)
-    if project is None:
-        return f"uv.lock has no entry for the project {me!r}"
-    locked = {
-        normalize(r["name"]): _specifier(r.get("specifier", ""))
-        for r in project.get("metadata", {}).get("requires-dist", [])
-        if "extra ==" not in r.get("marker", "")
-    }
-    declared = {}
-    for dep in read_pyproject(root)["project"].get("dependencies", []):
-        match = re.match(r"\s*([A-Za-z0-9._-]+)\s*(?:\[[^\]]*\])?\s*([^;@]*)", dep)
-        if match:
-            declared[normalize(match.group(1))] = _specifier(match.group(2).strip("() "))
+    locked = lock.declared(project)
+
+    def shown(key: tuple[NormalizedName, str | None]) -> str:
+        return f"{key[0]} (extra {key[1]})" if key[1] else key[0]
+
     changed = [
-        f"added {n}" if n not in locked else f"{n} {declared[n] or 'any'}"
-        for n in sorted(declared)
-        if locked.get(n) != declared[n]
-    ] + [f"removed {n}" for n in sorted(locked.keys() - declared.keys())]
+        f"added {shown(k)}" if k not in locked else f"{shown(k)} {pyproject_declared[k] or 'any'}"
+        for k in sorted(pyproject_declared, key=str)
+        if locked.get(k) != pyproject_declared[k]
+    ] + [f"removed {shown(k)}" for k in sorted(locked.keys() - pyproject_declared.keys(), key=str)]
     if not changed:
         return None
-    return f"pyproject.toml dependencies changed since the last lock ({', '.join(changed)})"
+    return f"pyproject.toml changed since the last `uv lock` ({', '.join(changed)})"

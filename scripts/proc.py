@@ -1,11 +1,11 @@
-"""The one seam through which scripts run subprocesses, so tests can patch a single place."""
+"""The one seam through which the pipeline runs short subprocesses, and its error types."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 _STDERR_FD = 2
@@ -13,6 +13,10 @@ _STDERR_FD = 2
 
 class ScriptError(Exception):
     """An expected failure: `main()` prints it as one line and returns 1."""
+
+
+class UsageError(ScriptError):
+    """Bad input from the command line, the environment or the project's files: exit code 2."""
 
 
 def run(
@@ -54,6 +58,18 @@ def run(
         last = f": {detail[-1]}" if detail else ""
         raise ScriptError(f"'{shown}' failed with exit code {result.returncode}{last}")
     return result
+
+
+def guarded(prefix: str, body: Callable[[], int]) -> int:
+    """Run a script's body; an expected failure prints one line and becomes its exit code.
+
+    UsageError (nothing could be checked or done) gives 2, any other ScriptError 1.
+    """
+    try:
+        return body()
+    except ScriptError as exc:
+        print(f"{prefix}: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
 
 
 def progress(message: str) -> None:

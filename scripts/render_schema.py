@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +17,7 @@ from scripts.proc import ScriptError, progress
 SCHEMA_URL = "https://render.com/schema/render.yaml.json"
 SCHEMA_ENV = "RENDER_SCHEMA"
 FETCH_TIMEOUT = 5.0
-CACHE_NAME = "featherweight/render.yaml.schema.json"
+CACHE_NAME = "render-pipeline/render.yaml.schema.json"
 
 
 class SchemaUnavailableError(ScriptError):
@@ -24,7 +25,7 @@ class SchemaUnavailableError(ScriptError):
 
 
 def cache_file(environ: Mapping[str, str]) -> Path:
-    """Where a fetched schema is kept: $XDG_CACHE_HOME (or ~/.cache)/featherweight/."""
+    """Where a fetched schema is kept: $XDG_CACHE_HOME (or ~/.cache)/render-pipeline/."""
     return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / CACHE_NAME
 
 
@@ -43,7 +44,9 @@ def parse_schema(text: str, origin: str, *, check: bool = False) -> dict[str, An
     except ValueError as exc:
         raise SchemaUnavailableError(f"{origin} is not JSON ({exc}): pass --schema PATH") from exc
     except SchemaError as exc:
-        raise SchemaUnavailableError(f"{origin} is not a JSON Schema: {exc.message}") from exc
+        raise SchemaUnavailableError(
+            f"{origin} is not a JSON Schema ({exc.message}): pass --schema PATH to a saved copy"
+        ) from exc
     return schema
 
 
@@ -64,6 +67,8 @@ def fetch_schema(url: str, dest: Path, timeout: float = FETCH_TIMEOUT) -> dict[s
         with urllib.request.urlopen(url, timeout=timeout) as response:
             schema = parse_schema(response.read().decode("utf-8"), url, check=True)
     except (OSError, ValueError) as exc:  # URLError, refusals and timeouts are all OSError
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # it holds the connection open
         raise SchemaUnavailableError(
             f"Render's Blueprint schema is unavailable: no --schema or ${SCHEMA_ENV}, no cached "
             f"copy at {dest}, and fetching {url} failed ({getattr(exc, 'reason', exc)}): "

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from scripts.proc import ScriptError, progress
+from scripts.waiting import DeadlineError, wait_until
 
 HTTP_TIMEOUT = 30.0
 MIN_SHA_PREFIX = 7
@@ -52,8 +53,10 @@ def call_hook(url: str) -> str:
     request = urllib.request.Request(url, data=b"", method="POST")
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as reply:
-            return reply.read().decode("utf-8", "replace")
+            body: bytes = reply.read()
+            return body.decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the connection open
         reason = f"HTTP {exc.code} {exc.reason}"
     except (urllib.error.URLError, OSError) as exc:
         reason = str(getattr(exc, "reason", exc))
@@ -80,24 +83,31 @@ def wait_for_version(
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """Poll `url` until its version matches `sha`; raise ScriptError after `timeout` seconds."""
-    started = clock()
-    last = "nothing (no reply yet)"
-    while True:
+    last = ["nothing (no reply yet)"]
+
+    def matches() -> bool | None:
         try:
             version = fetch(url)
         except urllib.error.HTTPError as exc:
-            last = f"no version (HTTP {exc.code} {exc.reason})"
+            exc.close()
+            last[0] = f"no version (HTTP {exc.code} {exc.reason})"
+            return None
         except (OSError, ValueError) as exc:
-            last = f"no version ({getattr(exc, 'reason', exc)})"
-        else:
-            if is_version_match(version, sha):
-                return
-            last = f"version {version!r}"
-        elapsed = clock() - started
-        if elapsed >= timeout:
-            raise ScriptError(
-                f"timed out after {timeout:g} s waiting for {url} to report {sha[:12]};"
-                f" the last reply had {last}: check the deploy in the Render dashboard"
-            )
-        progress(f"waiting for {sha[:12]} at {url}: {last} ({elapsed:.0f} s of {timeout:.0f} s)")
-        sleep(min(interval, timeout - elapsed))
+            last[0] = f"no version ({getattr(exc, 'reason', exc)})"
+            return None
+        last[0] = f"version {version!r}"
+        return True if is_version_match(version, sha) else None
+
+    def waiting(waited: float) -> None:
+        progress(f"waiting for {sha[:12]} at {url}: {last[0]} ({waited:.0f} s of {timeout:.0f} s)")
+
+    try:
+        wait_until(
+            matches, timeout=timeout, interval=interval, what=f"{url} to report {sha[:12]}",
+            on_wait=waiting, sleep=sleep, clock=clock,
+        )  # fmt: skip
+    except DeadlineError:
+        raise ScriptError(
+            f"timed out after {timeout:g} s waiting for {url} to report {sha[:12]};"
+            f" the last reply had {last[0]}: check the deploy in the Render dashboard"
+        ) from None

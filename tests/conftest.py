@@ -24,6 +24,11 @@ _LEAKY_PREFIXES = (
     "ENGINE_",
     "STREAMS_",
     "SHUTDOWN_",
+    "ALLOWED_ORIGINS",
+    "API_KEYS",
+    "REQUEST_HEADER_",
+    "UPLOAD_",
+    "FORWARDED_ALLOW_IPS",
 )
 
 

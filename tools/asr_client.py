@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import time
 import wave
@@ -28,7 +30,9 @@ EPILOG = r"""examples:
   python -m tools.asr_client tests/fixtures/timer.wav
   python -m tools.asr_client tests/fixtures/two_utterances.wav --fast \
       --url ws://127.0.0.1:8000/ws/asr
+  python -m tools.asr_client tests/fixtures/timer.wav --check   # exit 1 without its key words
 """
+PHRASES = "phrases.json"
 
 
 class RouteMissingError(ScriptError):
@@ -69,6 +73,7 @@ def stream_pcm(
     paced: bool = True,
     timeout: float = 60.0,
     on_event: Callable[[dict[str, Any]], None] | None = None,
+    api_key: str | None = None,
 ) -> StreamResult:
     """Send `pcm` over the WebSocket at `url` and collect the answers until the server closes.
 
@@ -81,7 +86,8 @@ def stream_pcm(
     frame = SAMPLE_RATE * 2 * FRAME_MS // 1000
     result = StreamResult()
     try:
-        ws = connect(url, open_timeout=10, proxy=None, max_queue=None)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+        ws = connect(url, open_timeout=10, proxy=None, max_queue=None, additional_headers=headers)
     except InvalidStatus as exc:
         code = exc.response.status_code
         if code in (403, 404):
@@ -98,6 +104,9 @@ def stream_pcm(
                 if paced:
                     time.sleep(FRAME_MS / 1000)
             ws.send(json.dumps({"type": "stop"}))
+        except ConnectionClosed:
+            pass  # the server closed early: what it sent before (an error) is read below
+        try:
             while time.monotonic() < deadline:
                 message = ws.recv(timeout=max(deadline - time.monotonic(), 0.1))
                 event = json.loads(message) if isinstance(message, str) else {}
@@ -120,6 +129,28 @@ def stream_pcm(
     return result
 
 
+def expected_keywords(wav: Path) -> list[str]:
+    """The key words that phrases.json beside `wav` lists for it (see tests/fixtures/README.md)."""
+    try:
+        phrases = json.loads((wav.parent / PHRASES).read_text())
+    except (OSError, ValueError) as exc:
+        raise ScriptError(f"cannot read {wav.parent / PHRASES} ({exc}): drop --check") from None
+    for entry in phrases.values() if isinstance(phrases, dict) else []:
+        if isinstance(entry, dict) and entry.get("file") == wav.name:
+            return [str(w) for u in entry.get("utterances", []) for w in u.get("key_words", [])]
+    raise ScriptError(f"{wav.parent / PHRASES} lists no key words for {wav.name}: drop --check")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[\w']+", text.lower()))
+
+
+def missing_keywords(text: str, keywords: Sequence[str]) -> list[str]:
+    """Key words (whole words; case and punctuation ignored) that `text` does not contain."""
+    padded = f" {_words(text)} "
+    return [k for k in keywords if f" {_words(k)} " not in padded]
+
+
 def show(event: dict[str, Any]) -> None:
     """Print one server message as it arrives: finals on stdout, the rest on stderr."""
     kind = event.get("type")
@@ -135,7 +166,8 @@ def show(event: dict[str, Any]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
+        prog="python -m tools.asr_client",
+        description=__doc__.splitlines()[0] if __doc__ else None,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -145,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds to wait for the server (default 60)"
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"fail unless the finals hold the key words that {PHRASES} beside the WAV lists",
+    )
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("ASR_API_KEY"),
+        help="a key of the service's API_KEYS, sent as 'Authorization: Bearer' "
+        "(default: $ASR_API_KEY)",
+    )
     return parser
 
 
@@ -152,17 +195,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         pcm = read_pcm(args.wav)
+        keywords = expected_keywords(args.wav) if args.check else []
     except ScriptError as exc:
         print(f"asr_client: {exc}", file=sys.stderr)
         return 2
     try:
-        result = stream_pcm(args.url, pcm, paced=not args.fast, timeout=args.timeout, on_event=show)
+        result = stream_pcm(
+            args.url,
+            pcm,
+            paced=not args.fast,
+            timeout=args.timeout,
+            on_event=show,
+            api_key=args.api_key,
+        )
     except ScriptError as exc:
         print(f"asr_client: {exc}", file=sys.stderr)
         return 1
     if result.error is not None or result.close_code != 1000:
         print(f"asr_client: closed with {result.close_code} {result.close_reason}", file=sys.stderr)
         return 1
+    text = " ".join(result.finals)
+    missing = missing_keywords(text, keywords)
+    if missing:
+        print(f"asr_client: the finals {text!r} lack {', '.join(missing)}", file=sys.stderr)
+        return 1
+    if keywords:
+        print(f"{args.wav.name}: final {text!r} has {', '.join(keywords)}")
     return 0
 
 

@@ -194,8 +194,9 @@ def free_port() -> int:
 def server_env(engine: str, space: str | None, extra: Sequence[str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "MAX_", "USE_LOCAL"))}
     env |= {"PYTHONUNBUFFERED": "1", "MAX_SESSIONS": "1000"}
-    # Every client is 127.0.0.1 here: lift the per-client limit, or it measures that.
-    env |= {"MAX_CALLS_PER_MINUTE": "1000000"}
+    # Every client is 127.0.0.1 here: lift the per-client limits, or it measures those.
+    env |= {"MAX_CALLS_PER_MINUTE": "1000000", "MAX_CLIENT_CONNECTIONS": "100000"}
+    env |= {"MAX_CLIENT_AUDIO_S_PER_MIN": "1000000000"}
     if engine == "hf-space":
         env |= {"USE_LOCAL_ASR": "false", "HF_SPACE": space or "http://127.0.0.1:7860/"}
     else:

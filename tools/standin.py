@@ -14,13 +14,9 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +24,7 @@ from pathlib import Path
 
 from scripts.pipenv import PYPI_INDEX, isolated_pip_env
 from scripts.proc import ScriptError, progress, run
+from scripts.servers import Server, free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,11 +54,10 @@ In tests: `with running_space() as url: HfSpaceEngine(url).transcribe(pcm)`.
 
 @dataclass(frozen=True)
 class SpaceProcess:
-    """A running stand-in: its process, base URL and log file."""
+    """A running stand-in: its server process (with its log) and base URL."""
 
-    process: subprocess.Popen[bytes]
+    server: Server
     url: str
-    log: Path
 
 
 def find_uv(explicit: str | None = None, root: Path = ROOT) -> str | None:
@@ -149,13 +145,6 @@ def compile_requirements(uv: str | None = None) -> Path:
     return REQUIREMENTS_TXT
 
 
-def free_port(host: str = HOST) -> int:
-    """A TCP port that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 def space_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The stand-in's environment: no analytics, no hub calls, nothing from our venv."""
     env = {
@@ -170,32 +159,6 @@ def space_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
-
-
-def is_up(url: str, timeout: float = 1.0) -> bool:
-    """Whether a Gradio app answers `GET {url}config` with 200."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
-    try:
-        with opener.open(url + "config", timeout=timeout) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def log_tail(log: Path, lines: int = 15) -> str:
-    text = log.read_text(errors="replace") if log.exists() else ""
-    return "\n".join(text.strip().splitlines()[-lines:]) or "(empty log)"
-
-
-def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
-    """SIGTERM, then SIGKILL if it is still running after `timeout` seconds."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager
@@ -214,36 +177,17 @@ def space_process(
             with the tail of its log.
     """
     python = python or ensure_env()
-    port = port or free_port()
+    port = port or free_port(HOST)
     url = f"http://{HOST}:{port}/"
+    cmd = [str(python), str(APP), "--host", HOST, "--port", str(port), "--delay", str(delay),
+           "--mode", mode]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="standin-space-") as tmp:
         log = Path(tmp) / "space.log"
-        cmd = [str(python), str(APP), "--host", HOST, "--port", str(port), "--delay", str(delay),
-               "--mode", mode]  # fmt: skip
-        with log.open("wb") as out:
-            # Long-running, so not through proc.run. It stays in our process group, so Ctrl-C
-            # or a killed group takes it down even if we cannot stop it ourselves.
-            process = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                env=space_env(), cwd=tmp,
-            )  # fmt: skip
-        try:
-            deadline = time.monotonic() + startup_timeout
-            while not is_up(url):
-                if process.poll() is not None:
-                    raise ScriptError(
-                        f"the stand-in Space exited with code {process.returncode} before "
-                        f"answering on {url}; its log ends:\n{log_tail(log)}"
-                    )
-                if time.monotonic() > deadline:
-                    raise ScriptError(
-                        f"the stand-in Space did not answer on {url} within "
-                        f"{startup_timeout:.0f} s; its log ends:\n{log_tail(log)}"
-                    )
-                time.sleep(0.2)
-            yield SpaceProcess(process, url, log)
-        finally:
-            stop(process)
+        with serving(
+            cmd, cwd=Path(tmp), env=space_env(), log=log, ready_url=url + "config",
+            timeout=startup_timeout, grace=STOP_TIMEOUT, what="the stand-in Space",
+        ) as server:  # fmt: skip
+            yield SpaceProcess(server, url)
 
 
 @contextmanager
@@ -304,10 +248,10 @@ def serve(python: Path, port: int, delay: float, mode: str = "normal") -> int:
         print(space.url, flush=True)
         progress("serving the stand-in Space; Ctrl-C stops it")
         try:
-            code = space.process.wait()
+            code = space.server.process.wait()
         except KeyboardInterrupt:
             return 0
-        raise ScriptError(f"the stand-in Space exited with code {code}:\n{log_tail(space.log)}")
+        raise ScriptError(f"the stand-in Space exited with code {code}:\n{space.server.tail()}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

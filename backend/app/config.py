@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -11,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 TRUE_WORDS = frozenset({"true", "1"})
 FALSE_WORDS = frozenset({"false", "0"})
 PLACEHOLDER_TOKEN = "changethis"
+MIN_API_KEY_CHARS = 16
+ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
 
 
 class ConfigError(Exception):
@@ -53,6 +56,16 @@ class Settings(BaseSettings):
     # none, one real probe (bounded by HEALTH_TIMEOUT_S) whose answer stands that long.
     health_cache_s: float = Field(default=60.0, ge=0)
     health_timeout_s: float = Field(default=3.0, gt=0)
+
+    # Edges (docs/SERVICE.md "Access and abuse limits"): who may call, how much one client
+    # address may use, and how long a request may take to arrive.
+    allowed_origins: str | None = None  # comma-separated, or *; unset: see effective_origins()
+    api_keys: SecretStr | None = None  # comma-separated; a secret: never in render.yaml
+    max_client_connections: int = Field(default=3, gt=0)  # WebSocket + API requests at once
+    max_client_audio_s_per_min: float = Field(default=120.0, gt=0)  # averaged over a minute
+    request_header_timeout_s: float = Field(default=10.0, gt=0)  # connection to full headers
+    upload_timeout_s: float = Field(default=120.0, gt=0)  # reading one POST body
+    render_external_url: str | None = None  # set by Render: https://<name>.onrender.com
 
     render_git_commit: str | None = None  # set by Render: the deployed commit
 
@@ -99,6 +112,61 @@ class Settings(BaseSettings):
             message = "HF_TOKEN is the placeholder 'changethis': set a real token or unset it"
             raise ValueError(message)
         return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _check_origins(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        entries = [entry.strip().rstrip("/").lower() for entry in str(value).split(",")]
+        for entry in entries:
+            if entry != "*" and not ORIGIN.fullmatch(entry):
+                message = (
+                    f"ALLOWED_ORIGINS holds {entry!r}, which is not an origin: list origins "
+                    "like https://app.example.com (scheme and host, no path), or *"
+                )
+                raise ValueError(message)
+        return ",".join(entries)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _check_api_keys(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        # Render sets an empty value for a `sync: false` secret left blank: no keys.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        for key in str(value).split(","):
+            if key.strip() == PLACEHOLDER_TOKEN:
+                raise ValueError("API_KEYS holds the placeholder 'changethis': set real keys")
+            if len(key.strip()) < MIN_API_KEY_CHARS:
+                message = (
+                    f"API_KEYS holds a key of {len(key.strip())} characters: use at least "
+                    f"{MIN_API_KEY_CHARS}, e.g. python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(32))'"
+                )
+                raise ValueError(message)
+        return value
+
+    def effective_origins(self) -> frozenset[str] | None:
+        """The origins browsers may call from; None means any. Besides these, a page served by
+        the service itself is always admitted (its Origin names the host it was fetched from).
+
+        Unset ALLOWED_ORIGINS means the service's own origin on Render (RENDER_EXTERNAL_URL),
+        and any origin elsewhere (development).
+        """
+        if self.allowed_origins is not None:
+            entries = frozenset(self.allowed_origins.split(","))
+            return None if "*" in entries else entries
+        if self.render_external_url:
+            return frozenset({self.render_external_url.strip().rstrip("/").lower()})
+        return None
+
+    def api_key_list(self) -> list[str]:
+        """The API keys clients may present; empty when the service needs none."""
+        if self.api_keys is None:
+            return []
+        return [key.strip() for key in self.api_keys.get_secret_value().split(",")]
 
 
 def describe(error: ValidationError) -> str:

@@ -14,7 +14,8 @@ from featherweight.asr.base import Engine
 
 def get_service(connection: HTTPConnection) -> Service:
     """The shared objects the lifespan made at start-up."""
-    return connection.app.state.service
+    service: Service = connection.app.state.service
+    return service
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]

@@ -40,21 +40,6 @@ class StartupError(Exception):
     """Start-up cannot go on; the message is the one line the operator sees."""
 
 
-class OneLineForExpected(logging.Filter):
-    """uvicorn logs a traceback for a client's text frame that is not UTF-8, an expected error
-    it already answers with 1007: keep its one line, drop the traceback."""
-
-    LINES = frozenset({"Invalid UTF-8 sequence received from client."})
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg in self.LINES:
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
-QUIET = OneLineForExpected()
-
-
 def engine_spec(settings: Settings) -> tuple[str, dict[str, Any]]:
     """The registry name and options of the engine the settings select."""
     if not settings.use_local_asr:
@@ -142,7 +127,6 @@ def build_lifespan(
             raise StartupError(str(exc)) from None
         service = app.state.service = build_service(ready, settings)
         give_back_sigterm = service.drain.install()
-        logger.addFilter(QUIET)
         logger.info(
             "Engine %r ready (version %s, up to %d sessions).",
             ready.name, service.version, service.sessions.limit,
@@ -151,7 +135,6 @@ def build_lifespan(
             yield
         finally:
             give_back_sigterm()
-            logger.removeFilter(QUIET)
             if engine is None or ready is not engine:  # ours to close (tests own their engine)
                 with anyio.CancelScope(shield=True):
                     await ready.aclose()

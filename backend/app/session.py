@@ -22,6 +22,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from fastapi import WebSocket
 
 from backend.app import protocol
+from backend.app.clients import charge_frame
 from backend.app.config import Settings
 from backend.app.errors import public_error
 from backend.app.protocol import (
@@ -60,7 +61,7 @@ def shutting_down() -> ProtocolError:
 def engine_failure(exc: FeatherweightError, session: str) -> ProtocolError:
     """The error and close code for an engine call that failed or was refused."""
     failure = public_error(exc, f"session {session}")
-    close = {"busy": TRY_LATER, "rate_limited": TRY_LATER, "shutting_down": RESTARTING}
+    close = {"busy": TRY_LATER, "rate_limited": POLICY, "shutting_down": RESTARTING}
     error = ProtocolError(
         failure.code,
         failure.message,
@@ -180,6 +181,7 @@ class Session:
         elif isinstance(event, Stop):
             self._end(None)
         else:
+            charge_frame(self.websocket, event)  # the client's audio budget (clients.py)
             self._add_audio(event)
 
     def _add_audio(self, audio: Audio) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +20,8 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from scripts.servers import free_port, serving
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 SETTINGS_PREFIXES = (
@@ -29,12 +29,7 @@ SETTINGS_PREFIXES = (
     "SHUTDOWN_", "IDLE_", "HEALTH_",
 )  # fmt: skip
 FRAME_BYTES = 3200  # 100 ms of 16 kHz s16le
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+HOST = "127.0.0.1"
 
 
 def service_env(settings: Mapping[str, str]) -> dict[str, str]:
@@ -45,21 +40,7 @@ def service_env(settings: Mapping[str, str]) -> dict[str, str]:
 
 def uvicorn_command(port: int, args: Sequence[str] = ()) -> list[str]:
     app = "backend.app.main:app"
-    return [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), *args]
-
-
-def wait_live(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/live", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise RuntimeError(f"uvicorn did not answer /live within {timeout:g} s:\n{log.read_text()}")
+    return [sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port), *args]
 
 
 @dataclass
@@ -82,25 +63,15 @@ def running_service(settings: Mapping[str, str], tmp: Path, timeout: float = 60.
 def service_process(
     settings: Mapping[str, str], tmp: Path, args: Sequence[str] = (), timeout: float = 60.0
 ) -> Iterator[Served]:
-    """Like running_service, with extra uvicorn `args`; yields the process too."""
-    port = free_port()
-    log = tmp / f"uvicorn-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            uvicorn_command(port, args), cwd=ROOT, env=service_env(settings), stdout=out,
-            stderr=out,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_live(url, process, log, timeout)
-        yield Served(url, process, log)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """Like running_service, with extra uvicorn `args`; yields the process and its log too."""
+    port = free_port(HOST)
+    url = f"http://{HOST}:{port}"
+    with serving(
+        uvicorn_command(port, args), cwd=ROOT, env=service_env(settings),
+        log=tmp / f"uvicorn-{port}.log", ready_url=f"{url}/live", timeout=timeout, grace=15,
+        what="uvicorn",
+    ) as server:  # fmt: skip
+        yield Served(url, server.process, server.log)
 
 
 def read_fixture(name: str) -> tuple[bytes, list[list[str]]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 import wave
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from featherweight.asr.base import EngineHealth, Transcript
 from featherweight.asr.hf_space import HfSpaceEngine
 from featherweight.errors import RemoteEngineError
+from scripts.servers import free_port
 from tools.standin import running_space
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -31,12 +31,6 @@ def read_fixture(name: str) -> tuple[bytes, list[str]]:
         assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (16_000, 1, 2)
         pcm = wav.readframes(wav.getnframes())
     return pcm, phrase["utterances"][0]["key_words"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def transcribe(engine: HfSpaceEngine, pcm: bytes) -> Transcript:
@@ -98,7 +92,7 @@ def test_hf_space_engine_garbage_standin_fails_and_reports_down() -> None:
 
 
 def test_hf_space_engine_closed_port_fails_fast_and_reports_down() -> None:
-    engine = HfSpaceEngine(f"http://127.0.0.1:{free_port()}/", timeout=10)
+    engine = HfSpaceEngine(f"http://127.0.0.1:{free_port('127.0.0.1')}/", timeout=10)
     started = time.monotonic()
     with pytest.raises(RemoteEngineError, match=r"failed \(ConnectError\)"):
         transcribe(engine, SILENCE)
@@ -109,7 +103,7 @@ def test_hf_space_engine_closed_port_fails_fast_and_reports_down() -> None:
 
 def test_hf_space_engine_standin_stopped_then_restarted_recovers() -> None:
     """A Space that goes away fails calls and health quickly; once it is back, calls work again."""
-    port = free_port()
+    port = free_port("127.0.0.1")
 
     async def scenario() -> None:
         engine = HfSpaceEngine(f"http://127.0.0.1:{port}/", timeout=RECOGNITION_TIMEOUT)

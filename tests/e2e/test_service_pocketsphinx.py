@@ -28,7 +28,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.lite_asr]
 
 START = {"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "auto"}
 STOP = {"type": "stop"}
-SETTINGS = {"USE_LOCAL_ASR": "true", "LOCAL_ASR_ENGINE": "pocketsphinx"}
+# Every test session comes from 127.0.0.1: one client, so its per-client cap must admit them.
+SETTINGS = {
+    "USE_LOCAL_ASR": "true",
+    "LOCAL_ASR_ENGINE": "pocketsphinx",
+    "MAX_CLIENT_CONNECTIONS": "8",
+}
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,13 @@ then closes:
     1003   unsupported_sample_rate, unsupported_encoding
     1007   invalid_json, invalid_message, invalid_start, invalid_audio (odd byte count)
     1008   unknown_type, unexpected_start, idle_timeout, session_too_long,
-           too_many_utterances (finals first, for the last three)
+           too_many_utterances, rate_limited (finals first, for the last four);
+           before the session: origin_not_allowed, unauthorized, too_many_connections
+           (backend/app/gate.py)
     1009   frame_too_large
     1011   engine_error (with an error_id for the server log)
     1012   shutting_down (finals first, unless the shutdown grace period is over)
-    1013   busy, rate_limited (with retry_after_s)
+    1013   busy (with retry_after_s)
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Production runs this on Render instead of a local model, so its cost per call decides how many
 streams an instance holds. It speaks Gradio's HTTP API directly with one kept-alive httpx client
-instead of going through gradio_client (which spent ~250 ms of CPU per call on threads, polling
-and temporary files): three small requests on one connection,
+instead of going through gradio_client (~120 ms of CPU per call on threads, polling and
+temporary files; ~6 ms this way, `python -m tools.engine_cpu`): three small requests on one
+connection,
 
     POST {api}/upload                 the utterance as an in-memory WAV -> its path on the Space
     POST {api}/call/{api_name}        {"data": [FileData]}              -> {"event_id"}

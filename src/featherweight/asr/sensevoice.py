@@ -39,8 +39,8 @@ class SenseVoiceEngine:
         use_itn: bool = True,
     ) -> None:
         try:
-            import numpy
-            from funasr import AutoModel
+            import numpy  # type: ignore[import-not-found, unused-ignore]
+            from funasr import AutoModel  # type: ignore[import-not-found, unused-ignore]
         except ImportError as exc:
             raise missing_extra_error(self.name) from exc
         for path in (model, vad_model):
@@ -80,7 +80,7 @@ class SenseVoiceEngine:
         return EngineHealth(ok=True)
 
 
-def to_float32(pcm: bytes) -> array:
+def to_float32(pcm: bytes) -> array[float]:
     """Scale s16le PCM to float32 in [-1, 1), the array funasr expects (int16 reads as garbage)."""
     samples = array("h", pcm)
     if sys.byteorder == "big":

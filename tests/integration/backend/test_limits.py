@@ -101,13 +101,13 @@ def test_limits_queue_refuses_what_cannot_finish_by_the_deadline(make_client):
     assert first().status_code == 200
 
 
-def test_limits_client_over_calls_per_minute_gets_429_then_1013(make_client):
+def test_limits_client_over_calls_per_minute_gets_429_then_1008(make_client):
     client = make_client(max_calls_per_minute=2)
     assert [post(client).status_code for _ in range(2)] == [200, 200]
     response = post(client)
     assert response.status_code == 429 and 1 <= int(response.headers["retry-after"]) <= 60
     error, code = error_and_code(client, UTTERANCE)
-    assert (error["code"], code) == ("rate_limited", 1013)
+    assert (error["code"], code) == ("rate_limited", 1008)
     assert "2 engine calls in the last minute" in error["message"]
 
 

@@ -1,0 +1,1 @@
+"""The FastAPI application: `uvicorn backend.app.main:app`."""
