@@ -48,7 +48,7 @@ examples:
   python -m tools.standin serve --port 7860 # run on http://127.0.0.1:7860/ until Ctrl-C
   python -m tools.standin compile           # re-pin requirements.txt after editing the .in
 
-In tests: `with running_space() as url: HfSpaceEngine(url).transcribe(pcm)`.
+In tests: `with running_space() as url: await HfSpaceEngine(url).transcribe(pcm)`.
 """
 
 
