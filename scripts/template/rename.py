@@ -8,6 +8,7 @@ path separator (`src/foo`), or in an import is the package; any other is the dis
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
@@ -96,7 +97,18 @@ def rename_files(root: Path, names: Iterable[str], old: Names, new: Names) -> li
             (root / target).parent.mkdir(parents=True, exist_ok=True)
             run(["git", "mv", "-k", name, str(target)], cwd=root)
             moved.append(str(target))
+            _remove_emptied(root, (root / name).parent)
     return sorted(set(changed) | set(moved))
+
+
+def _remove_emptied(root: Path, folder: Path) -> None:
+    """Remove `folder` and its parents up to `root` while they hold nothing but caches."""
+    while folder != root and folder.is_dir():
+        shutil.rmtree(folder / "__pycache__", ignore_errors=True)
+        if any(folder.iterdir()):
+            return
+        folder.rmdir()
+        folder = folder.parent
 
 
 def mentions(root: Path, names: Iterable[str], word: str) -> list[str]:

@@ -111,7 +111,8 @@ def page_notes(url: str, profile: Path, wait_for: str, timeout: float = 30) -> s
                 devtools.send(json.dumps({"id": 1, "method": "Runtime.evaluate", "params": call}))
                 while (reply := json.loads(devtools.recv(timeout=10))).get("id") != 1:
                     pass
-                text = reply["result"]["result"].get("value", "")
+                # An error reply (the page still loading its context) means: ask again.
+                text = reply.get("result", {}).get("result", {}).get("value", "") or text
                 time.sleep(0.2)
         return text
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.proc import UsageError
+from scripts.proc import ScriptError, UsageError
 from scripts.template import adopt, update
 from scripts.template.files import Ownership, digest, parse_ownership
 from scripts.template.names import Names, project_names
@@ -214,3 +214,165 @@ def test_update_refuses_a_dirty_tree(tmp_path: Path, isolated_git: None) -> None
     with pytest.raises(UsageError, match="uncommitted changes"):
         update.update(repo, str(tmp_path), None, force=False)
     assert git(repo, "status", "--porcelain") == "?? wip.txt"
+
+
+# --- whole runs on small repositories (no network: re-locking is replaced) -----------------
+
+SKELETON = "scripts/template/skeleton"
+FILES_TOML = 'pipeline = ["scripts/**"]\ntemplate-only = ["scripts/template/skeleton/**"]\n'
+
+
+def pyproject(name: str, package: str, tools: str = '"pytest>=8"') -> str:
+    return (
+        f'[project]\nname = "{name}"\nversion = "0.1.0"\n\n'
+        f"[dependency-groups]\npipeline = [{tools}]\n\n"
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        f'[tool.hatch.build.targets.wheel]\npackages = ["src/{package}"]\n'
+    )
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+@pytest.fixture
+def template(tmp_path: Path, isolated_git: None) -> Path:
+    """A small template: a pipeline file, an example named quotebot, and a skeleton."""
+    repo = make_repo(tmp_path / "template")
+    write(repo, {
+        "scripts/template/files.toml": FILES_TOML,
+        "scripts/tool.py": '"""A pipeline module."""\n',
+        "pyproject.toml": pyproject("quotebot", "quotebot"),
+        "src/quotebot/__init__.py": '"""Quotebot: quotes."""\nfrom quotebot.store import Store\n',
+        "src/quotebot/store.py": "class Store:\n    pass\n",
+        "README.md": "# Quotebot\n\nSee https://quotebot.onrender.com.\n",
+        "Makefile": "fast-check:\n\t@echo the fast gates pass\n",
+        f"{SKELETON}/pyproject.toml": pyproject("service-template", "service_template"),
+        "scripts/template/skeleton/src/service_template/__init__.py": (
+            '"""Service Template."""\nfrom service_template.app import ServiceTemplateError\n'
+        ),
+        "scripts/template/skeleton/src/service_template/app.py": (
+            "class ServiceTemplateError(Exception):\n    pass\n"
+        ),
+        "scripts/template/skeleton/README.md": "# Service Template\n",
+        "scripts/template/skeleton/Makefile": "fast-check:\n\t@echo the fast gates pass\n",
+    })  # fmt: skip
+    commit_all(repo, "A template")
+    return repo
+
+
+@pytest.fixture
+def no_relock(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Adoption without `uv lock`, `uv sync` and `make render-reqs`, which need PyPI."""
+    calls: list[Path] = []
+    monkeypatch.setattr(adopt, "relock_and_compile", lambda root, files: calls.append(root))
+    return calls
+
+
+def test_adopt_dropping_the_example_writes_the_skeleton_renamed_in_one_commit(
+    template: Path, no_relock: list[Path]
+) -> None:
+    before = git(template, "rev-parse", "HEAD")
+    adopt.adopt(template, NEW, keep=False)
+    assert no_relock == [template]
+    assert git(template, "rev-parse", "HEAD~1") == before
+    assert git(template, "status", "--porcelain") == ""
+    assert (template / "src/acme_notes/__init__.py").read_text() == (
+        '"""Acme Notes."""\nfrom acme_notes.app import AcmeNotesError\n'
+    )
+    assert 'name = "acme-notes"' in (template / "pyproject.toml").read_text()
+    assert not (template / "src/quotebot").exists()
+    assert not (template / "scripts/template/skeleton").exists()
+    assert (template / "scripts/tool.py").is_file()  # the pipeline stays
+    record = read_record(template)
+    assert record is not None and record.commit == before and record.example == "dropped"
+    assert set(record.files) == {"scripts/template/files.toml", "scripts/tool.py"}
+
+
+def test_adopt_keeping_the_example_renames_it(template: Path, no_relock: list[Path]) -> None:
+    adopt.adopt(template, NEW, keep=True)
+    assert (template / "src/acme_notes/__init__.py").read_text() == (
+        '"""Acme Notes: quotes."""\nfrom acme_notes.store import Store\n'
+    )
+    assert (template / "README.md").read_text() == (
+        "# Acme Notes\n\nSee https://acme-notes.onrender.com.\n"
+    )
+    assert not (template / "src/quotebot").exists()
+    record = read_record(template)
+    assert record is not None and record.example == "kept"
+
+
+def test_adopt_leftover_mention_fails_and_commits_nothing(
+    template: Path, no_relock: list[Path]
+) -> None:
+    (template / "NOTES.txt").write_text("the QUOTE-BOT old name, spelled oddly: quoteBot\n")
+    commit_all(template, "A note")
+    head = git(template, "rev-parse", "HEAD")
+    with pytest.raises(ScriptError, match=r"'quotebot' is still mentioned in NOTES.txt"):
+        adopt.adopt(template, NEW, keep=True)
+    assert git(template, "rev-parse", "HEAD") == head
+
+
+def adopted_project(template: Path, tmp_path: Path, no_relock: list[Path]) -> Path:
+    project = tmp_path / "project"
+    git(tmp_path, "clone", "--quiet", str(template), str(project))
+    git(project, "config", "user.email", "adopter@example.invalid")
+    git(project, "config", "user.name", "Adopter")
+    adopt.adopt(project, NEW, keep=True)
+    return project
+
+
+def test_update_brings_the_pipeline_keeps_edits_and_commits(
+    template: Path, tmp_path: Path, no_relock: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = adopted_project(template, tmp_path, no_relock)
+    write(project, {"scripts/tool.py": '"""A pipeline module, tuned here."""\n'})
+    commit_all(project, "Tune the tool")
+    ours = git(project, "rev-parse", "HEAD")
+    write(template, {
+        "scripts/tool.py": '"""A pipeline module, version 2."""\n',
+        "scripts/new.py": '"""A new pipeline module."""\n',
+        "pyproject.toml": pyproject("quotebot", "quotebot", '"pytest>=8", "ruff>=0.8"'),
+    })  # fmt: skip
+    newer = commit_all(template, "A newer pipeline")
+
+    assert update.main(["--from", str(template), "--repo", str(project)]) == 0
+
+    out = capsys.readouterr().out
+    assert "updated scripts/new.py" in out
+    assert "kept scripts/tool.py: you changed it" in out
+    assert '+"""A pipeline module, version 2."""' in out
+    assert "the pipeline now uses ruff>=0.8: `uv add --group pipeline 'ruff>=0.8'`" in out
+    assert (project / "scripts/tool.py").read_text() == '"""A pipeline module, tuned here."""\n'
+    assert git(project, "rev-parse", "HEAD~1") == ours
+    record = read_record(project)
+    assert record is not None and record.commit == newer
+
+    assert update.main(["--from", str(template), "--repo", str(project)]) == 0
+    again = capsys.readouterr().out
+    assert "up to date" in again and "you changed scripts/tool.py" in again
+
+
+def test_update_failing_gates_exit_1_and_leave_the_changes_to_review(
+    template: Path, tmp_path: Path, no_relock: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = adopted_project(template, tmp_path, no_relock)
+    write(project, {"Makefile": "fast-check:\n\t@exit 1\n"})
+    commit_all(project, "Gates that fail")
+    write(template, {"scripts/tool.py": '"""Version 2."""\n'})
+    commit_all(template, "A newer pipeline")
+
+    assert update.main(["--from", str(template), "--repo", str(project)]) == 1
+
+    assert "the fast gates fail after the update" in capsys.readouterr().err
+    assert "M scripts/tool.py" in git(project, "status", "--porcelain")
+
+
+def test_update_unknown_ref_exits_2(
+    template: Path, tmp_path: Path, no_relock: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = adopted_project(template, tmp_path, no_relock)
+    assert update.main(["--from", str(template), "--ref", "v9", "--repo", str(project)]) == 2
+    assert "REF='v9' is not a branch, tag or commit" in capsys.readouterr().err

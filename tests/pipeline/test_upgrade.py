@@ -6,6 +6,7 @@ fails) runs in the template's adoption tests; these run everywhere.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,3 +58,65 @@ def test_upgrade_unknown_package_exits_2_and_changes_nothing(
 
     assert "PACKAGE='no-such-thing' is not in uv.lock" in capsys.readouterr().err
     assert (root / "uv.lock").read_bytes() == lock
+
+
+class FakeSteps:
+    """Stands in for `uv lock`, `make render-reqs` and the gates: each step rewrites a file as
+    the real one would (a newer fastapi), and the gates pass or fail as told."""
+
+    def __init__(self, root: Path, *, gates_pass: bool) -> None:
+        self.root, self.gates_pass = root, gates_pass
+        self.commands: list[list[str]] = []
+
+    def __call__(self, cmd: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        self.commands.append(cmd)
+        if cmd[:2] == ["uv", "lock"]:
+            lock = self.root / "uv.lock"
+            lock.write_text(lock.read_text().replace('version = "0.115.6"', 'version = "0.116.0"'))
+        elif "scripts.render_reqs" in cmd:
+            txt = self.root / "requirements-render.txt"
+            txt.write_text(txt.read_text().replace("fastapi==0.115.6", "fastapi==0.116.0"))
+        code = 0 if self.gates_pass or cmd[0] != "make" else 2
+        return subprocess.CompletedProcess(cmd, code, "", "")
+
+
+@pytest.fixture
+def steps(
+    monkeypatch: pytest.MonkeyPatch, make_project: Callable[..., Path]
+) -> Callable[..., FakeSteps]:
+    monkeypatch.setattr(upgrade, "find_uv", lambda: "uv")
+
+    def make(*, gates_pass: bool) -> FakeSteps:
+        fake = FakeSteps(
+            make_project(name="quotebot", deps=["fastapi>=0.115"]), gates_pass=gates_pass
+        )
+        monkeypatch.setattr(upgrade, "run", fake)
+        return fake
+
+    return make
+
+
+def test_upgrade_moves_both_files_and_prints_the_production_change(
+    steps: Callable[..., FakeSteps], capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = steps(gates_pass=True)
+
+    assert upgrade.main(["--root", str(fake.root), "--package", "fastapi"]) == 0
+
+    assert fake.commands[0] == ["uv", "lock", "--upgrade-package", "fastapi"]
+    assert fake.commands[-1] == ["make", "--no-print-directory", "fast-check"]
+    assert "| fastapi | 0.115.6 | 0.116.0 |" in capsys.readouterr().out
+    assert "fastapi==0.116.0" in (fake.root / "requirements-render.txt").read_text()
+
+
+def test_upgrade_failing_gates_put_both_files_back(
+    steps: Callable[..., FakeSteps], capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = steps(gates_pass=False)
+    before = {n: (fake.root / n).read_bytes() for n in ("uv.lock", "requirements-render.txt")}
+
+    assert upgrade.main(["--root", str(fake.root)]) == 1
+
+    assert fake.commands[0] == ["uv", "lock", "--upgrade"]
+    assert "uv.lock and requirements-render.txt are back as they were" in capsys.readouterr().err
+    assert {n: (fake.root / n).read_bytes() for n in before} == before

@@ -71,6 +71,7 @@ def test_drain_refuses_new_sessions_with_1012_and_posts_with_503(make_client):
     assert (messages[-1]["code"], code) == ("shutting_down", 1012)
     response = post(client)
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    engine.release()
     assert request().status_code == 200
     drained.result(10)
 

@@ -55,6 +55,7 @@ def test_limits_full_queue_refuses_post_at_once_with_retry_after(make_client):
     assert time.monotonic() - started < 1.0
     assert response.status_code == 503 and int(response.headers["retry-after"]) >= 1
     assert "waiting already" in response.json()["detail"]
+    engine.release()
     assert first().status_code == 200
 
 
@@ -67,6 +68,7 @@ def test_limits_full_queue_refuses_session_at_once_with_1013(make_client):
     error, code = error_and_code(client, UTTERANCE)
     assert time.monotonic() - started < 1.0
     assert (error["code"], code) == ("busy", 1013) and error["retry_after_s"] >= 1
+    engine.release()
     assert first().status_code == 200
 
 
@@ -90,14 +92,14 @@ def test_limits_call_waiting_past_its_deadline_is_refused(make_client):
 
 
 def test_limits_queue_refuses_what_cannot_finish_by_the_deadline(make_client):
-    """After one call took 2 s, a call behind a running one would need ~4 s: over a 3 s deadline."""
-    engine = SlowEngine(delay=2.0)
-    client = make_client(engine, max_engine_calls=1, engine_deadline_s=3.0)
+    """After one call took 0.6 s, a call behind a running one would need ~1.2 s: over 0.9 s."""
+    engine = SlowEngine(delay=0.6)
+    client = make_client(engine, max_engine_calls=1, engine_deadline_s=0.9)
     assert post(client).status_code == 200  # the queue learns the pace
     first = in_background(post, client)
     wait_for(lambda: engine.started == 2)
     response = post(client)
-    assert response.status_code == 503 and "could not finish this within 3 s" in response.text
+    assert response.status_code == 503 and "could not finish this within 0.9 s" in response.text
     assert first().status_code == 200
 
 

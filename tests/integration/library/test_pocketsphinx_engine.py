@@ -31,6 +31,12 @@ def engine():
     return create_blocking_engine("pocketsphinx")
 
 
+@pytest.fixture(scope="module")
+def fresh_timer():
+    """What a fresh decoder hears in the timer fixture, streamed as the service streams it."""
+    return stream_text(PocketsphinxEngine(pool_size=1), load("timer"))
+
+
 def load(name):
     return decode_wav((FIXTURES / PHRASES[name]["file"]).read_bytes())
 
@@ -89,10 +95,9 @@ def test_pocketsphinx_stream_gives_growing_partials_then_key_words(engine):
 
 
 @pytest.mark.parametrize("kind", ["noise", "sine", "clipped", "dc"])
-def test_pocketsphinx_stream_after_odd_audio_hears_like_a_fresh_decoder(kind):
+def test_pocketsphinx_stream_after_odd_audio_hears_like_a_fresh_decoder(kind, fresh_timer):
     """A pooled decoder forgets what it adapted to: the next stream starts as a fresh one."""
-    speech = load("timer")
-    fresh = stream_text(PocketsphinxEngine(pool_size=1), speech)
+    speech, fresh = load("timer"), fresh_timer
     engine = PocketsphinxEngine(pool_size=1)  # one decoder, reused by every stream
     stream = engine.open_stream()
     stream.feed(signal_of(kind))

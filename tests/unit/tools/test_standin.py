@@ -148,8 +148,8 @@ def test_running_space_never_answers_raises_after_startup_timeout(tmp_path: Path
     fake_python.write_text("#!/bin/sh\necho starting\nexec sleep 30\n")
     fake_python.chmod(0o755)
     with (
-        pytest.raises(ScriptError, match=r"(?s)^waited 1 s for http://\S+/config to .*starting"),
-        standin.running_space(python=fake_python, startup_timeout=1.0),
+        pytest.raises(ScriptError, match=r"(?s)^waited 0.3 s for http://\S+/config to .*starting"),
+        standin.running_space(python=fake_python, startup_timeout=0.3),
     ):
         pass
 
