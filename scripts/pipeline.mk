@@ -9,6 +9,8 @@ EXTRAS ?=
 DEPLOY_ARGS ?=
 SIM_ARGS ?=
 PYTEST_ARGS ?=
+# pytest-xdist workers: one per core (`TEST_WORKERS=0` runs the tests in one process).
+TEST_WORKERS ?= auto
 # uv from PATH, else a project-local copy that the .tools/bin/uv rule installs.
 UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 # --frozen: only `uv lock`, `uv add` and `make upgrade` change uv.lock, never a check or a test.
@@ -37,11 +39,11 @@ sync: | $(UV)
 
 .PHONY: test  ## Run the tests that need no network and build nothing (fast)
 test: | $(UV)
-	$(RUN) pytest -m "not network and not e2e" $(PYTEST_ARGS)
+	$(RUN) pytest -n $(TEST_WORKERS) --dist worksteal -m "not network and not e2e" $(PYTEST_ARGS)
 
-.PHONY: test-backend  ## Run every test; tests of missing extras skip with a reason
+.PHONY: test-backend  ## Run every test, with coverage; tests of missing extras skip with a reason
 test-backend: | $(UV)
-	$(RUN) pytest $(PYTEST_ARGS)
+	$(RUN) pytest -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: lint  ## Lint, check formatting and types, and audit the CI workflows (changes nothing)
 lint: | $(UV)

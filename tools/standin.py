@@ -104,6 +104,12 @@ def compile_command(uv: str, requirements_in: str, output: str) -> list[str]:
     ]  # fmt: skip
 
 
+def env_ready(cache_dir: Path = DEFAULT_CACHE, requirements: Path = REQUIREMENTS_TXT) -> bool:
+    """Whether the stand-in's venv for this requirements.txt is built already."""
+    env_dir = cache_dir / requirements_key(requirements)
+    return (env_dir / COMPLETE_MARKER).is_file() and venv_python(env_dir).exists()
+
+
 def ensure_env(
     cache_dir: Path = DEFAULT_CACHE,
     *,
@@ -121,7 +127,7 @@ def ensure_env(
     # Test sessions running side by side must not build into the same directory.
     with (cache_dir / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (env_dir / COMPLETE_MARKER).is_file() and python.exists():
+        if env_ready(cache_dir, requirements):
             return python
         shutil.rmtree(env_dir, ignore_errors=True)  # a half-built env from an interrupted run
         env = isolated_pip_env()

@@ -173,7 +173,7 @@ def test_git_hooks_run_on_a_real_commit_and_push(
         "uv run --frozen --no-sync python -m scripts.check_blueprint",
     ]
     assert log.read_text().splitlines() == [
-        "uv run --frozen --extra demo pytest -m not network and not e2e",
+        "uv run --frozen --extra demo pytest -n auto --dist worksteal -m not network and not e2e",
     ]
 
 
@@ -203,5 +203,13 @@ def test_every_uv_run_is_frozen_and_the_offline_checks_never_sync(project: Path)
 
 
 def test_make_test_leaves_out_network_and_e2e_and_test_backend_runs_all(project: Path) -> None:
-    assert make(project, "-n", "test").strip().endswith('pytest -m "not network and not e2e"')
-    assert make(project, "-n", "test-backend").strip().endswith("pytest")
+    assert make(project, "-n", "test").strip().endswith(
+        'pytest -n auto --dist worksteal -m "not network and not e2e"'
+    )
+    assert make(project, "-n", "test-backend").strip().endswith(
+        "pytest -n auto --dist worksteal --cov --cov-report=term"
+    )
+
+
+def test_make_test_workers_zero_runs_in_one_process(project: Path) -> None:
+    assert " pytest -n 0 " in make(project, "-n", "test", "TEST_WORKERS=0")
