@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import signal
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -214,6 +217,28 @@ def running_space(
         port, python=python, startup_timeout=startup_timeout, delay=delay, mode=mode
     ) as space:
         yield space.url
+
+
+def set_behaviour(url: str, *, mode: str = "normal", delay: float = 0.0) -> None:
+    """Make the running stand-in at `url` act in `mode`, sleeping `delay` s per call."""
+    body = json.dumps({"mode": mode, "delay": delay}).encode()
+    request = urllib.request.Request(f"{url}stand-in/behaviour", body, method="POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+    try:
+        with opener.open(request, timeout=10) as reply:
+            reply.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise ScriptError(f"the stand-in at {url} did not take mode={mode!r} ({exc})") from exc
+
+
+@contextmanager
+def behaving(url: str, *, mode: str = "normal", delay: float = 0.0) -> Iterator[str]:
+    """Let the running stand-in at `url` act in `mode` (and sleep `delay`) inside the block."""
+    set_behaviour(url, mode=mode, delay=delay)
+    try:
+        yield url
+    finally:
+        set_behaviour(url)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ from featherweight.asr.base import EngineHealth, Transcript
 from featherweight.asr.hf_space import HfSpaceEngine
 from featherweight.errors import RemoteEngineError
 from scripts.servers import free_port
-from tools.standin import running_space
+from tools.standin import behaving, running_space
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -73,18 +73,18 @@ def test_hf_space_engine_standin_tiny_timeout_raises_remote_error(standin_space:
         transcribe(HfSpaceEngine(standin_space, timeout=0.001), pcm)
 
 
-def test_hf_space_engine_slow_standin_result_times_out() -> None:
+def test_hf_space_engine_slow_standin_result_times_out(standin_space: str) -> None:
     """The call outlasts `timeout`: it is given up at the deadline, not after the Space."""
-    with running_space(delay=60.0) as url:
+    with behaving(standin_space, delay=3.0) as url:
         started = time.monotonic()
-        with pytest.raises(RemoteEngineError, match=r"did not answer within 3 s"):
-            transcribe(HfSpaceEngine(url, timeout=3.0), SILENCE)
-        assert time.monotonic() - started < 5
+        with pytest.raises(RemoteEngineError, match=r"did not answer within 1 s"):
+            transcribe(HfSpaceEngine(url, timeout=1.0), SILENCE)
+        assert time.monotonic() - started < 2.5
 
 
-def test_hf_space_engine_garbage_standin_fails_and_reports_down() -> None:
+def test_hf_space_engine_garbage_standin_fails_and_reports_down(standin_space: str) -> None:
     """A Space that serves its config but answers its API with an HTML page is not up."""
-    with running_space(mode="garbage") as url:
+    with behaving(standin_space, mode="garbage") as url:
         with pytest.raises(RemoteEngineError, match="not JSON") as info:
             transcribe(HfSpaceEngine(url), SILENCE)
         assert info.value.reason == "answered something unexpected"

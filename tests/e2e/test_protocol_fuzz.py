@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.e2e.server import Served, get_json, service_process
-from tools.standin import running_space
+from tools.standin import behaving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -85,9 +85,9 @@ actions = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def service(standin_space: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with (
-        running_space(mode="instant") as space,
+        behaving(standin_space, mode="instant") as space,
         service_process(SETTINGS | {"HF_SPACE": space}, tmp_path_factory.mktemp("fuzz")) as app,
     ):
         yield app

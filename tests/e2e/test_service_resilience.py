@@ -24,7 +24,7 @@ from tests.e2e.server import (
     service_process,
     stream,
 )
-from tools.standin import running_space
+from tools.standin import behaving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -34,10 +34,10 @@ SILENCE_FRAME = bytes(FRAME_BYTES)
 RENDER_ARGS = ["--timeout-graceful-shutdown", "40"]
 
 
-@pytest.fixture(scope="module")
-def slow_space() -> Iterator[str]:
-    """A stand-in that takes 1.5 s per call (one call at a time, as Gradio queues them)."""
-    with running_space(delay=1.5) as url:
+@pytest.fixture
+def slow_space(standin_space: str) -> Iterator[str]:
+    """The stand-in taking 1.5 s per call (one call at a time, as Gradio queues them)."""
+    with behaving(standin_space, delay=1.5) as url:
         yield url
 
 
@@ -74,12 +74,14 @@ def read_all(ws: Any, timeout: float = 60.0) -> tuple[list[dict[str, Any]], int 
         return messages, closed.rcvd.code if closed.rcvd else None
 
 
-def test_service_engine_call_longer_than_keepalive_still_delivers_its_final(tmp_path):
+def test_service_engine_call_longer_than_keepalive_still_delivers_its_final(
+    standin_space, tmp_path
+):
     """Pings every 1 s with 1 s to answer; the Space takes 6 s while audio keeps arriving."""
     pcm, key_words = read_fixture("timer")
     args = ["--ws-ping-interval", "1", "--ws-ping-timeout", "1"]
     with (
-        running_space(delay=6.0) as space,
+        behaving(standin_space, delay=6.0) as space,
         service_process(remote(space), tmp_path, args) as app,
         ExitStack() as stack,
     ):
@@ -94,10 +96,10 @@ def test_service_engine_call_longer_than_keepalive_still_delivers_its_final(tmp_
     assert "keepalive" not in app.log.read_text()
 
 
-def test_service_garbage_space_turns_health_degraded(tmp_path):
+def test_service_garbage_space_turns_health_degraded(standin_space, tmp_path):
     """The Space serves its config but answers its API with HTML: not ok, whatever /config says."""
     with (
-        running_space(mode="garbage") as space,
+        behaving(standin_space, mode="garbage") as space,
         service_process(remote(space), tmp_path) as app,
     ):
         status, body = get_json(f"{app.url}/health")

@@ -203,11 +203,15 @@ def test_every_uv_run_is_frozen_and_the_offline_checks_never_sync(project: Path)
 
 
 def test_make_test_leaves_out_network_and_e2e_and_test_backend_runs_all(project: Path) -> None:
-    assert make(project, "-n", "test").strip().endswith(
-        'pytest -n auto --dist worksteal -m "not network and not e2e"'
+    assert (
+        make(project, "-n", "test")
+        .strip()
+        .endswith('pytest -n auto --dist worksteal -m "not network and not e2e"')
     )
-    assert make(project, "-n", "test-backend").strip().endswith(
-        "pytest -n auto --dist worksteal --cov --cov-report=term"
+    assert (
+        make(project, "-n", "test-backend")
+        .strip()
+        .endswith("pytest -n auto --dist worksteal --cov --cov-report=term")
     )
 
 

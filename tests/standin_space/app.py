@@ -11,11 +11,15 @@ FastAPI/Starlette/pydantic ranges that can clash with the backend's. Start it th
 `--mode` plays other Spaces: `instant` answers a fixed tagged text without recognising (a Space
 that is never the bottleneck, for measuring the service), `garbage` serves its config but
 answers every API call with an HTML "sleeping" page, as a Space that is not really up does.
+`--delay` makes every call sleep first. Both can change while it runs (`POST /stand-in/behaviour`
+with `{"mode": ..., "delay": ...}`), so tests share one stand-in instead of starting one each:
+gradio takes seconds to import.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import threading
 import time
@@ -51,33 +55,70 @@ def to_pcm16k(sample_rate: int, samples: np.ndarray) -> bytes:
     return (np.clip(data, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
 
-class SleepingApi:
-    """ASGI middleware: every API call but the config gets a 200 HTML page instead of JSON."""
+class Behaviour:
+    """How the stand-in acts right now: its mode and the seconds each call sleeps."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self, mode: str = "normal", delay: float = 0.0) -> None:
+        self.mode, self.delay = mode, delay
+
+    def update(self, data: dict[str, Any]) -> None:
+        mode, delay = data.get("mode", self.mode), data.get("delay", self.delay)
+        if mode not in MODES or not isinstance(delay, int | float) or delay < 0:
+            raise ValueError(f"mode must be one of {MODES} and delay a number >= 0: {data!r}")
+        self.mode, self.delay = mode, float(delay)
+
+
+async def _reply(send: Any, status: int, body: bytes, kind: bytes = b"text/plain") -> None:
+    headers = [(b"content-type", kind), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class ControlledApi:
+    """ASGI middleware: `POST /stand-in/behaviour` changes the behaviour; in `garbage` mode every
+    API call but the config gets a 200 HTML page instead of JSON."""
+
+    def __init__(self, app: Any, behaviour: Behaviour) -> None:
+        self.app, self.behaviour = app, behaviour
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or "/config" in path or "/gradio_api/" not in path:
+        if scope["type"] == "http" and path == "/stand-in/behaviour":
+            body = b""
+            while True:
+                message = await receive()
+                body += message.get("body", b"")
+                if not message.get("more_body"):
+                    break
+            try:
+                self.behaviour.update(json.loads(body or b"{}"))
+            except ValueError as exc:
+                await _reply(send, 400, str(exc).encode())
+                return
+            await _reply(send, 200, b"ok")
+            return
+        if (
+            self.behaviour.mode != "garbage"
+            or scope["type"] != "http"
+            or "/config" in path
+            or "/gradio_api/" not in path
+        ):
             await self.app(scope, receive, send)
             return
-        headers = [(b"content-type", b"text/html"), (b"content-length", b"%d" % len(SLEEPING_PAGE))]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": SLEEPING_PAGE})
+        await _reply(send, 200, SLEEPING_PAGE, b"text/html")
 
 
-def build_app(delay: float = 0.0, mode: str = "normal") -> gr.Interface:
+def build_app(behaviour: Behaviour) -> gr.Interface:
     """The Interface: recognise the audio with pocketsphinx and tag the text as SenseVoice does."""
     decoder = Decoder()  # default config: the English model inside the wheel
     lock = threading.Lock()  # one Decoder serves one utterance at a time
 
     def recognise(audio: tuple[int, np.ndarray] | None) -> str:
-        if delay:
-            time.sleep(delay)
+        if behaviour.delay:
+            time.sleep(behaviour.delay)
         if audio is None:
             return NO_SPEECH
-        if mode == "instant":
+        if behaviour.mode == "instant":
             return TAGS + INSTANT_TEXT
         pcm = to_pcm16k(*audio)
         with lock:
@@ -123,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    middleware = [Middleware(SleepingApi)] if args.mode == "garbage" else []
-    build_app(args.delay, args.mode).launch(
+    behaviour = Behaviour(args.mode, args.delay)
+    build_app(behaviour).launch(
         server_name=args.host,
         server_port=args.port,
         share=False,
@@ -133,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         inbrowser=False,
         ssr_mode=False,
         mcp_server=False,
-        app_kwargs={"middleware": middleware},
+        app_kwargs={"middleware": [Middleware(ControlledApi, behaviour=behaviour)]},
     )
 
 
