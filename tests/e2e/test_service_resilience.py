@@ -77,17 +77,17 @@ def read_all(ws: Any, timeout: float = 60.0) -> tuple[list[dict[str, Any]], int 
 def test_service_engine_call_longer_than_keepalive_still_delivers_its_final(
     standin_space, tmp_path
 ):
-    """Pings every 1 s with 1 s to answer; the Space takes 6 s while audio keeps arriving."""
+    """Pings every 1 s with 1 s to answer; the Space takes 3 s while audio keeps arriving."""
     pcm, key_words = read_fixture("timer")
     args = ["--ws-ping-interval", "1", "--ws-ping-timeout", "1"]
     with (
-        behaving(standin_space, delay=6.0) as space,
+        behaving(standin_space, delay=3.0) as space,
         service_process(remote(space), tmp_path, args) as app,
         ExitStack() as stack,
     ):
         ws = open_session(app.url, stack)
         send_paced(ws, pcm, paced=False)
-        send_paced(ws, SILENCE_FRAME * 80)  # 8 s of silence at real-time pace: past the call
+        send_paced(ws, SILENCE_FRAME * 40)  # 4 s of silence at real-time pace: past the call
         ws.send(json.dumps(STOP))
         messages, code = read_all(ws)
     assert code == 1000, (messages, app.log.read_text()[-2000:])
@@ -121,11 +121,14 @@ def test_service_full_queue_refuses_at_once_with_1013(slow_space, tmp_path):
 
 
 def test_service_sigterm_finishes_stopped_sessions_and_requests_then_closes_open_ones(
-    slow_space, tmp_path
+    standin_space, tmp_path
 ):
     pcm, key_words = read_fixture("timer")
-    settings = remote(slow_space, MAX_ENGINE_CALLS="8")
-    with service_process(settings, tmp_path, RENDER_ARGS) as app, ExitStack() as stack:
+    with (
+        behaving(standin_space, delay=0.8) as space,
+        service_process(remote(space, MAX_ENGINE_CALLS="8"), tmp_path, RENDER_ARGS) as app,
+        ExitStack() as stack,
+    ):
         stopped = []
         for _ in range(3):
             ws = open_session(app.url, stack)
@@ -152,5 +155,5 @@ def test_service_sigterm_finishes_stopped_sessions_and_requests_then_closes_open
     assert open_code == 1012
     assert [m["type"] for m in open_messages] == ["final", "error"]
     assert open_messages[-1]["code"] == "shutting_down"
-    assert exited < 20, log[-2000:]  # 5 calls of 1.5 s at a one-at-a-time Space, then exit
+    assert exited < 20, log[-2000:]  # 5 calls of 0.8 s at a one-at-a-time Space, then exit
     assert "Drained." in log
