@@ -63,6 +63,14 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
     return artifact_folder(request.node.name)
 
 
+def heard(key_words: list[str], text: str) -> bool:
+    """Whether `text` holds every key word. The browser's audio path (resampled, and paced by
+    a fake device that stutters on a busy machine) can make pocketsphinx join two words of its
+    dictionary ("living room" -> "livingroom"), so words are matched with the spaces removed."""
+    joined = "".join(text.lower().split())
+    return all(word in joined for word in key_words)
+
+
 def test_page_fixture_speech_shows_key_words_as_finals(service: str, artifacts: Path) -> None:
     wav, key_words = speech("two_utterances")
     with open_page(service, wav, artifacts) as page:
@@ -72,7 +80,7 @@ def test_page_fixture_speech_shows_key_words_as_finals(service: str, artifacts: 
         enough = len(key_words)
         finals = page.wait("two finals", lambda p: p.finals if len(p.finals) >= enough else [], 90)
         for text, words in zip(finals, key_words, strict=True):
-            assert set(words) <= set(text.lower().split()), finals
+            assert heard(words, text), finals
         seen = page.seen
         assert seen["partials"], "no partial transcript was shown while the speech played"
         assert seen["level"] > 0.45, f"the level meter showed at most {seen['level']:.2f}"
@@ -97,7 +105,7 @@ def test_page_over_https_streams_over_wss(tmp_path: Path, artifacts: Path) -> No
         assert page.read("return location.protocol") == "https:"
         page.click("start")
         finals = page.wait("a final", lambda p: p.finals, timeout=90)
-        assert set(key_words[0]) <= set(finals[0].lower().split()), finals
+        assert heard(key_words[0], finals[0]), finals
 
 
 def test_page_microphone_denied_says_blocked(service: str, artifacts: Path) -> None:
