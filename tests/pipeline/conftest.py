@@ -64,6 +64,10 @@ def pipeline_environ(
     """No caller's deploy targets or schema, an empty cache, and no way to reach Render."""
     for name in _PIPELINE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    for name in ("no_proxy", "NO_PROXY"):  # the tests' HTTP servers are on loopback
+        monkeypatch.setenv(
+            name, ",".join(filter(None, [os.environ.get(name), "localhost,127.0.0.1"]))
+        )
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     url = f"http://127.0.0.1:{closed_port()}/schema/render.yaml.json"
     monkeypatch.setattr(render_schema, "SCHEMA_URL", url)
