@@ -61,7 +61,7 @@ def stream_text(engine, pcm):
     return stream.finish().text
 
 
-def signal_of(kind, seconds=10.0):
+def signal_of(kind, seconds=4.0):
     count = int(seconds * RATE)
     if kind == "noise":
         rnd = random.Random(1)
@@ -184,7 +184,7 @@ def test_pocketsphinx_workers_hold_streams_per_worker_then_refuse(pool):
 def test_pocketsphinx_workers_timeout_stops_the_wait(pool):
     async def slow():
         with pytest.raises(EngineError, match=r"did not finish within 0\.001 s"):
-            await pool.transcribe(load("two_utterances"), timeout=0.001)
+            await pool.transcribe(load("timer"), timeout=0.001)
         return (await pool.transcribe(load("timer"))).text  # the worker serves on
 
     assert set(key_words("timer")) <= set(asyncio.run(slow()).split())
