@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import wave
 
 import pytest
 
 from scripts.proc import ScriptError
-from tests.conftest import ROOT
 from tools import asr_client
 
 
@@ -61,15 +58,3 @@ def test_show_routes_finals_to_stdout_rest_to_stderr(capsys):
     assert out == "hello\n"
     assert "... hel" in err
     assert "error busy: too many" in err
-
-
-def test_asr_client_help_runs_as_module():
-    out = subprocess.run(
-        [sys.executable, "-m", "tools.asr_client", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    ).stdout
-    assert "python -m tools.asr_client tests/fixtures/timer.wav" in out

@@ -1,7 +1,5 @@
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -105,15 +103,3 @@ def test_main_check_stale_fixture_exits_1(tmp_path, capsys):
     (tmp_path / "timer.wav").write_bytes(b"RIFF")
     assert main(["--check", "--out-dir", str(tmp_path)]) == 1
     assert "stale fixtures" in capsys.readouterr().err
-
-
-def test_make_fixtures_runs_as_module_help():
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.make_fixtures", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0
-    assert "python -m tools.make_fixtures --check" in result.stdout
