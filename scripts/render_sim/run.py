@@ -34,6 +34,7 @@ from scripts.render_sim.probes import (
 )
 from scripts.render_sim.report import SKIPPED, Report, Step, human_size, run_step
 
+HELPER_GRACE = 10.0  # seconds a declared service gets to stop after SIGTERM
 BEFORE = ("source", "blueprint", "python", "build", "installed", "pip check")
 AFTER = ("start", "health check")
 LAST = ("shutdown",)
@@ -335,6 +336,9 @@ class Simulation:
         return detail
 
     def _stop_all(self) -> None:
-        for server in [self.server, *(h for _, h, _ in self.helpers)]:
-            if server is not None and server.process.returncode is None:
-                servers.kill(server)
+        if self.server is not None and self.server.process.returncode is None:
+            servers.kill(self.server)  # the shutdown step did not run, or timed out
+        for _, helper, _ in self.helpers:
+            # SIGTERM first: a stand-in may have started processes of its own, which it stops.
+            if helper.process.poll() is None or servers.group_alive(helper.pgid):
+                servers.stop(helper, HELPER_GRACE)

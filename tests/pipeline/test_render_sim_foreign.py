@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from scripts.render_sim import cli
+from scripts.servers import group_alive
 from tests.pipeline.gitrepo import commit_all, make_repo
 from tests.pipeline.projects import PYTHON, blueprint
 
@@ -59,8 +60,24 @@ host = "127.0.0.1" if mode == "loopback" else "0.0.0.0"
 http.server.ThreadingHTTPServer((host, int(sys.argv[1])), Handler).serve_forever()
 '''
 STANDIN = '''\
-"""The quotes API the service calls in production, replaced by a local stand-in."""
-import http.server, sys
+"""The quotes API the service calls in production, replaced by a local stand-in.
+
+With a pid file as its second argument it starts a helper of its own, in its own session (as a
+stand-in that runs its app in a separate process does), and stops it on SIGTERM.
+"""
+import http.server, pathlib, signal, subprocess, sys
+
+if len(sys.argv) > 2:
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                              start_new_session=True)
+    pathlib.Path(sys.argv[2]).write_text(str(helper.pid))
+
+    def stop(*_):
+        helper.terminate()
+        helper.wait()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -136,12 +153,13 @@ def foreign(make_project: Callable[..., Path], wheels: Path) -> Callable[..., Pa
         build: str = "pip install --no-index --no-deps wheels/quote_helper-0.0.1-py3-none-any.whl",
         expected_quote: str = "a stand-in quote",
         root_dir: str = "",
+        standin_args: str = "",
         **fields: Any,
     ) -> Path:
         python = sys.executable
         stand_in = {
             "name": "quotes stand-in",
-            "command": f"{python} standin.py {{port}}",
+            "command": f"{python} standin.py {{port}} {standin_args}".rstrip(),
             "ready": "/ready",
             "env": {"QUOTES_URL": "{url}"},
             "timeout": 60,
@@ -213,6 +231,20 @@ def test_render_sim_foreign_service_passes_every_step_with_its_stand_in(
     assert len(report["facts"]["commit"]) == 40
     assert report["numbers"]["packages"] >= 2
     assert "render-sim: all checks passed" in capsys.readouterr().out
+
+
+def test_render_sim_foreign_stand_in_stops_what_it_started(
+    foreign: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A declared service gets SIGTERM, so a process it started in a session of its own ends."""
+    pid_file = tmp_path / "helper.pid"
+    root = foreign(standin_args=str(pid_file))
+
+    code, report = simulate(root, tmp_path)
+
+    assert code == 0, json.dumps(report, indent=2)
+    helper = int(pid_file.read_text())
+    assert not group_alive(helper), f"the stand-in's own helper {helper} outlived render-sim"
 
 
 def test_render_sim_foreign_failing_probe_fails_and_still_shuts_down(
