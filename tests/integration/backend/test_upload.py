@@ -20,7 +20,7 @@ from backend.app.main import create_app
 from backend.app.upload import FORM_OVERHEAD
 from tests.integration.backend.fakes import FakeEngine, tone, wav_bytes
 
-BOUNDARY = "featherweightboundary"
+BOUNDARY = "upload-test-boundary"
 PIECE = 64 * 1024
 
 
