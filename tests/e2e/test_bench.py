@@ -15,8 +15,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 def test_bench_quick_frames_and_download_writes_the_report(tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "tools.bench", "--quick", "--only", "download", "--only",
-               "frames", "--out", str(out), "--workdir", str(tmp_path / "work")]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "tools.bench",
+        "--quick",
+        "--only",
+        "download",
+        "--only",
+        "frames",
+        "--out",
+        str(out),
+        "--workdir",
+        str(tmp_path / "work"),
+    ]
 
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
 

@@ -17,6 +17,7 @@ import statistics
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from scripts.blueprint import WebService
@@ -44,11 +45,13 @@ BASELINES = {
 GOALS = tuple(f"cold start ≤ 1.2x {label} (issue 8)" for label in BASELINES.values())
 LABELS = {
     "service": "the service (render.yaml)",
+    "service_live": "the service, first 200 on /live",
     "fastapi": "bare FastAPI app, one route",
     "bare": "bare ASGI app",
 }
 GOAL_RATIO = 1.2  # issue 8: cold start <= 1.2x the bare app
 IMPORTS = ("backend.app.main", "fastapi")
+IMPORT_TIMES = 5
 POLL_S = 0.01
 STARTUP_TIMEOUT = 60.0
 BUILD_TIMEOUT = 1800.0
@@ -102,13 +105,15 @@ def build(work: Path) -> LeanVenv:
     return LeanVenv(src, env, service, interpreter.version_text, download, took)
 
 
-def first_200(command: str, cwd: Path, env: Mapping[str, str], log: Path) -> float:
-    """Seconds from starting `command` to the first 200 from GET /health on env's PORT."""
-    url = f"http://127.0.0.1:{env['PORT']}/health"
+def first_200(
+    command: str, cwd: Path, env: Mapping[str, str], log: Path, paths: Sequence[str]
+) -> list[float]:
+    """Seconds from starting `command` to the first 200 from GET of each of `paths` in turn
+    (on env's PORT)."""
     started = time.monotonic()
     server = start(command, cwd=cwd, env=env, log=log)
 
-    def answered() -> float | None:
+    def answered(url: str) -> float | None:
         server.check_running(command.split()[1])
         try:
             status, _ = http_get(url)
@@ -117,12 +122,20 @@ def first_200(command: str, cwd: Path, env: Mapping[str, str], log: Path) -> flo
         return time.monotonic() - started if status == 200 else None
 
     try:
-        return wait_until(answered, timeout=STARTUP_TIMEOUT, interval=POLL_S, what=url)
+        found = []
+        for path in paths:
+            url = f"http://127.0.0.1:{env['PORT']}{path}"
+            found.append(
+                wait_until(
+                    partial(answered, url), timeout=STARTUP_TIMEOUT, interval=POLL_S, what=url
+                )
+            )
+        return found
     finally:
         stop(server, STOP_GRACE)
 
 
-def import_seconds(lean: LeanVenv, module: str, times: int = 5) -> float:
+def import_seconds(lean: LeanVenv, module: str, times: int) -> float:
     """Seconds a fresh interpreter of the lean venv takes to import `module` (the fastest of
     `times`: the least disturbed by other work)."""
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
@@ -145,13 +158,18 @@ def start_env(env: Mapping[str, str], space: str) -> dict[str, str]:
 def samples(lean: LeanVenv, space: str, work: Path, rounds: int) -> dict[str, list[float]]:
     """Start each app in turn, `rounds` times after one warm-up each."""
     commands = BARE_COMMANDS | {"service": lean.service.start_command or ""}
-    found: dict[str, list[float]] = {name: [] for name in commands}
+    found: dict[str, list[float]] = {name: [] for name in [*commands, "service_live"]}
     for index in range(rounds + 1):
         for name, command in commands.items():
             log = work / f"{name}-{index}.log"
-            took = first_200(command, lean.src, start_env(lean.env, space), log)
+            # The service also answers /live, which asks nothing of the engine: where its
+            # start-up ends and /health's first probe of the Space begins.
+            paths = ["/live", "/health"] if name == "service" else ["/health"]
+            took = first_200(command, lean.src, start_env(lean.env, space), log, paths)
             if index:  # the first start of each writes bytecode for the source tree: not counted
-                found[name].append(round(took, 3))
+                found[name].append(round(took[-1], 3))
+                if name == "service":
+                    found["service_live"].append(round(took[0], 3))
     return found
 
 
@@ -204,7 +222,8 @@ def measure(ctx: Context) -> Figure:
         goal_against(medians, baseline, goal)
         for baseline, goal in zip(BASELINES, GOALS, strict=True)
     ]
-    imports = {module: round(import_seconds(lean, module), 3) for module in IMPORTS}
+    times = int(ctx.pick(IMPORT_TIMES, 2))
+    imports = {module: round(import_seconds(lean, module, times), 3) for module in IMPORTS}
     figure.numbers = {
         **{f"{name}_s": values for name, values in found.items()},
         "import_s": imports,
@@ -226,8 +245,17 @@ def measure(ctx: Context) -> Figure:
         "Time from starting the command (bash -c, as Render does) to the first 200 on /health, "
         f"polled every {POLL_S * 1000:.0f} ms; each app started once first, not counted, "
         "then in turn with the others.",
-        f"Where the difference goes: importing the service's app takes "
+        f"Where the time goes: importing the service's app takes "
         f"{imports['backend.app.main']:.2f} s in a fresh interpreter, of which FastAPI alone "
-        f"{imports['fastapi']:.2f} s (the fastest of 5 imports each).",
+        f"{imports['fastapi']:.2f} s (the fastest of {times} imports each); the service "
+        f"answers /live at {medians['service_live']:.2f} s (median), before /health's first "
+        "probe of the Space.",
     ]
+    allowance = (GOAL_RATIO - 1) * medians["bare"]
+    if imports["fastapi"] > allowance:
+        figure.notes.append(
+            f"Against the bare ASGI app, the goal allows {allowance:.2f} s more than its start; "
+            f"importing FastAPI alone takes {imports['fastapi']:.2f} s, so no FastAPI app can "
+            "meet it. The bare FastAPI app is the baseline that measures the service's own cost."
+        )
     return figure

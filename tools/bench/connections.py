@@ -28,7 +28,6 @@ class Hold:
     seconds: float
     closes: dict[str, int] = field(default_factory=dict)
     finals: int = 0
-    utterances_sent: int = 0
     peak_rss_mib: float = 0.0
     live_p95_ms: float = 0.0
     server_cores: float = 0.0
@@ -60,8 +59,6 @@ async def connection(
                 await ws.send(STOP)
             except ConnectionClosed:
                 pass
-            if frames:
-                hold.utterances_sent += 2 * index // len(frames)  # about: the fixture has two
             try:
                 async for message in ws:
                     hold.finals += isinstance(message, str) and '"final"' in message

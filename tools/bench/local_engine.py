@@ -20,6 +20,7 @@ from tools.bench.streams import (
     first_failure,
     held_level,
     level_rows,
+    rss_slope,
     step_at,
 )
 from tools.loadgen import read_pcm, server_env, usage
@@ -87,10 +88,13 @@ def goals_for(steps: list[Step], cores: int, note: str) -> list[Goal]:
 
 
 def memory_per_stream(steps: list[Step], idle_mib: float) -> float:
-    """MiB per stream at the highest level that held: (peak RSS - idle RSS) / streams."""
-    streams = held_level({s.level.streams: s.holds for s in steps})
-    full = step_at(steps, streams)
-    return (full.level.peak_rss_mib - idle_mib) / streams if full and streams else 0.0
+    """MiB per added stream: the slope of peak RSS over the levels run, or with one level
+    (peak RSS - idle RSS) / streams."""
+    slope = rss_slope(steps)
+    if slope is not None:
+        return slope
+    only = steps[0] if steps else None
+    return (only.level.peak_rss_mib - idle_mib) / only.level.streams if only else 0.0
 
 
 def measure(ctx: Context) -> Figure:
@@ -98,7 +102,7 @@ def measure(ctx: Context) -> Figure:
     cores = len(os.sched_getaffinity(0))
     ceiling = 6 * cores
     env = server_env("pocketsphinx", None, [f"STREAMS_PER_WORKER={ceiling}"])
-    duration = ctx.pick(30, 10)
+    duration = ctx.pick(30, 6)
     with serve(env, ctx.workdir, "pocketsphinx") as served:
         idle = usage(served.pid)[1]
         steps = climb(
@@ -140,8 +144,8 @@ def measure(ctx: Context) -> Figure:
     }
     figure.notes = [
         f"Held: {held} streams on {cores} cores, {held / cores:.1f} per core; memory "
-        f"{idle:.0f} MiB idle and about {per_stream:.0f} MiB more per stream "
-        f"(peak RSS of the server and its workers at {held} streams, less the idle RSS).",
+        f"{idle:.0f} MiB idle and about {per_stream:.0f} MiB more per stream (the slope of the "
+        "server's and its workers' peak RSS over the levels run).",
         f"Each level: that many clients stream `{FIXTURE}` (7.4 s, two utterances) at real-time "
         f"pace, back to back, for {duration:g} s; p95 from `stop` to the last final; /live "
         "probed every 0.2 s. The climb starts at one stream per core, adds one per core while "

@@ -11,7 +11,9 @@ stand-in Space, the load client itself), so the report can say what was busy.
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
+import statistics
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -30,10 +32,10 @@ class Step:
     holds: bool
     wall_s: float
     server_cores: float  # CPU-seconds per second of the whole server tree
-    child_cores: list[float] = field(
-        default_factory=list
-    )  # each child of the server, busiest first
+    # Each child of the server (the engine workers), busiest first.
+    child_cores: list[float] = field(default_factory=list)
     other_cores: dict[str, float] = field(default_factory=dict)  # the Space, the load client
+    load_1m: float = 0.0  # the machine's 1-minute load average as the level ended
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -117,6 +119,7 @@ async def run_step(
         server_cores=round(level.cpu_s / wall, 2) if wall else 0.0,
         child_cores=[c for c in children if c > 0],
         other_cores=other_cores,
+        load_1m=round(os.getloadavg()[0], 2),
     )
 
 
@@ -151,45 +154,24 @@ def climb(
     return steps
 
 
+LEVEL_HEADER = ["streams", "held", "sessions", "closes", "p50 s", "p95 s", "/live p95 ms",
+                "RSS MiB", "server cores busy", "other cores busy", "load avg"]  # fmt: skip
+
+
 def level_rows(steps: list[Step]) -> list[list[str]]:
     """The climb as a table, by level."""
-    rows = [
-        [
-            "streams",
-            "held",
-            "sessions",
-            "closes",
-            "p50 s",
-            "p95 s",
-            "/live p95 ms",
-            "RSS MiB",
-            "server cores busy",
-            "other cores busy",
-        ]
-    ]
+    rows = [LEVEL_HEADER]
     for step in sorted(steps, key=lambda s: s.level.streams):
         lv = step.level
         closes = " ".join(f"{code}x{n}" for code, n in sorted(lv.closes.items()))
-        children = (
-            f" (children {', '.join(f'{c:.2f}' for c in step.child_cores)})"
-            if step.child_cores
-            else ""
-        )
+        children = ", ".join(f"{c:.2f}" for c in step.child_cores)
+        server = f"{step.server_cores:.2f}" + (f" (children {children})" if children else "")
         others = ", ".join(f"{name} {c:.2f}" for name, c in step.other_cores.items())
-        rows.append(
-            [
-                str(lv.streams),
-                "yes" if step.holds else "no",
-                str(lv.sessions),
-                closes,
-                f"{lv.stop_to_final_p50_s:.2f}",
-                f"{lv.stop_to_final_p95_s:.2f}",
-                f"{lv.live_p95_ms:.0f}",
-                f"{lv.peak_rss_mib:.0f}",
-                f"{step.server_cores:.2f}{children}",
-                others,
-            ]
-        )
+        rows.append([
+            str(lv.streams), "yes" if step.holds else "no", str(lv.sessions), closes,
+            f"{lv.stop_to_final_p50_s:.2f}", f"{lv.stop_to_final_p95_s:.2f}",
+            f"{lv.live_p95_ms:.0f}", f"{lv.peak_rss_mib:.0f}", server, others, f"{step.load_1m:g}",
+        ])  # fmt: skip
     return rows
 
 
@@ -202,6 +184,16 @@ def first_failure(steps: list[Step]) -> Step | None:
     return min(failed, key=lambda s: s.level.streams) if failed else None
 
 
+def rss_slope(steps: list[Step]) -> float | None:
+    """MiB of peak RSS per added stream: the least-squares slope over the levels run (held or
+    not: memory does not depend on latency), or None with fewer than two levels."""
+    points = sorted({s.level.streams: s.level.peak_rss_mib for s in steps}.items())
+    if len(points) < 2:
+        return None
+    streams, rss = zip(*points, strict=True)
+    return statistics.linear_regression(streams, rss).slope
+
+
 def failure_text(step: Step) -> str:
     """Why a level did not hold, in the report's words."""
     lv = step.level
@@ -211,4 +203,5 @@ def failure_text(step: Step) -> str:
         f"at {lv.streams} streams p95 stop-to-final was {lv.stop_to_final_p95_s:.2f} s{closes}, "
         f"with the server using {step.server_cores:.2f} cores"
         + "".join(f", {name} {c:.2f}" for name, c in step.other_cores.items())
+        + f", and a load average of {step.load_1m:g} on {os.cpu_count()} cores"
     )

@@ -19,15 +19,17 @@ from tools.loadgen import close_label
 
 
 def fake_module(key: str, measure) -> SimpleNamespace:
-    return SimpleNamespace(TITLE=f"Figure {key}", COMMAND=f"--only {key}", GOALS=("goal",),
-                           measure=measure)  # fmt: skip
+    return SimpleNamespace(
+        TITLE=f"Figure {key}", COMMAND=f"--only {key}", GOALS=("goal",), measure=measure
+    )
 
 
 @pytest.fixture
 def figures(monkeypatch):
     def good(ctx):
-        return Figure("one", "Figure one", "--only one", headline="fine",
-                      goals=[Goal("goal", "1", True)])  # fmt: skip
+        return Figure(
+            "one", "Figure one", "--only one", headline="fine", goals=[Goal("goal", "1", True)]
+        )
 
     def broken(ctx):
         raise ScriptError("no python3.11 here: install it")
@@ -58,7 +60,9 @@ def test_main_only_replaces_that_figure_and_keeps_the_others(figures, tmp_path):
     assert code == 0
     assert list(data["figures"]) == ["one", "two"]
     assert data["figures"]["two"] == first
-    assert data["run"]["command"] == f"python -m tools.bench --only one --out {out} --workdir {work}"
+    assert (
+        data["run"]["command"] == f"python -m tools.bench --only one --out {out} --workdir {work}"
+    )
 
 
 def test_main_refuses_a_workdir_it_did_not_make(figures, tmp_path, capsys):
@@ -80,8 +84,14 @@ def test_parser_unknown_figure_is_a_usage_error(capsys):
 
 
 def test_bench_help_runs_as_module_and_shows_make_bench():
-    done = subprocess.run([sys.executable, "-m", "tools.bench", "--help"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert (done.returncode, done.stderr) == (0, "")
     assert "make bench" in done.stdout
@@ -118,6 +128,8 @@ def close(code: int, reason: str) -> SimpleNamespace:
 )
 def test_close_label_marks_keepalive_closes_from_either_side(received, sent, label):
     code = (received or sent).code
-    ws = SimpleNamespace(close_code=code, protocol=SimpleNamespace(close_rcvd=received, close_sent=sent))
+    ws = SimpleNamespace(
+        close_code=code, protocol=SimpleNamespace(close_rcvd=received, close_sent=sent)
+    )
 
     assert close_label(ws) == label

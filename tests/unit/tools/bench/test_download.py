@@ -22,27 +22,37 @@ def wheel(name: str, size: int) -> dict[str, object]:
 
 
 def test_choose_file_prefers_the_most_specific_compatible_wheel():
-    entry = {"wheels": [
-        wheel("x-1.0-py3-none-any.whl", 10),
-        wheel("x-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", 30),
-        wheel("x-1.0-cp311-cp311-win_amd64.whl", 20),
-        wheel("x-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", 40),
-    ]}  # fmt: skip
+    entry = {
+        "wheels": [
+            wheel("x-1.0-py3-none-any.whl", 10),
+            wheel("x-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", 30),
+            wheel("x-1.0-cp311-cp311-win_amd64.whl", 20),
+            wheel("x-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", 40),
+        ]
+    }
 
     assert choose_file(entry, RANKING) == (
-        "x-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", 30)  # fmt: skip
+        "x-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        30,
+    )
 
 
 def test_choose_file_newer_glibc_than_the_target_is_skipped():
-    entry = {"wheels": [wheel("x-1.0-cp311-cp311-manylinux_2_34_x86_64.whl", 5),
-                        wheel("x-1.0-py3-none-any.whl", 9)]}  # fmt: skip
+    entry = {
+        "wheels": [
+            wheel("x-1.0-cp311-cp311-manylinux_2_34_x86_64.whl", 5),
+            wheel("x-1.0-py3-none-any.whl", 9),
+        ]
+    }
 
     assert choose_file(entry, RANKING) == ("x-1.0-py3-none-any.whl", 9)
 
 
 def test_choose_file_without_a_wheel_takes_the_sdist_and_without_sizes_none():
     assert choose_file({"sdist": {"url": f"{BASE}/x-1.0.tar.gz", "size": 7}}, RANKING) == (
-        "x-1.0.tar.gz", 7)  # fmt: skip
+        "x-1.0.tar.gz",
+        7,
+    )
     assert choose_file({"wheels": [{"url": f"{BASE}/x-1.0-py3-none-any.whl"}]}, RANKING) is None
 
 
@@ -64,7 +74,9 @@ def test_full_pins_drops_requirements_whose_markers_do_not_hold():
     )
 
     assert full_pins(exported, target_environment()) == [
-        ("torch", "2.9.1"), ("cuda-toolkit", "13.2.2")]  # fmt: skip
+        ("torch", "2.9.1"),
+        ("cuda-toolkit", "13.2.2"),
+    ]
 
 
 def test_lean_pins_reads_a_compiled_file():

@@ -9,10 +9,26 @@ from tools.bench.streams import Step
 from tools.loadgen import Level
 
 
-def step(streams: int, holds: bool, *, p95: float = 0.2, live: float = 9.0, rss: float = 500.0,
-         children: tuple[float, ...] = (0.7, 0.7), cpu: float = 10.0, sessions: int = 10) -> Step:  # fmt: skip
-    level = Level(streams, sessions=sessions, closes={"1000": sessions}, stop_to_final_p95_s=p95,
-                  live_p95_ms=live, peak_rss_mib=rss, cpu_s=cpu)  # fmt: skip
+def step(
+    streams: int,
+    holds: bool,
+    *,
+    p95: float = 0.2,
+    live: float = 9.0,
+    rss: float = 500.0,
+    children: tuple[float, ...] = (0.7, 0.7),
+    cpu: float = 10.0,
+    sessions: int = 10,
+) -> Step:
+    level = Level(
+        streams,
+        sessions=sessions,
+        closes={"1000": sessions},
+        stop_to_final_p95_s=p95,
+        live_p95_ms=live,
+        peak_rss_mib=rss,
+        cpu_s=cpu,
+    )
     return Step(level, holds, 30.0, 1.5, list(children), {"load client": 0.1})
 
 
@@ -28,7 +44,12 @@ def test_every_core_goal_one_busy_worker_names_the_gap():
 
 
 def test_goals_for_held_three_per_core_meets_every_goal():
-    steps = [step(2, True), step(4, True), step(6, True, p95=0.4, live=12.0), step(8, False, p95=1.6)]
+    steps = [
+        step(2, True),
+        step(4, True),
+        step(6, True, p95=0.4, live=12.0),
+        step(8, False, p95=1.6),
+    ]
 
     goals = goals_for(steps, cores=2, note="")
 
@@ -51,13 +72,22 @@ def test_goals_for_nothing_held_leaves_the_rest_unmeasured():
     assert [g.met for g in goals] == [False, None, None, None]
 
 
-def test_memory_per_stream_is_the_rise_over_idle_per_stream():
-    assert memory_per_stream([step(4, True, rss=700.0), step(6, False)], idle_mib=300.0) == 100.0
+def test_memory_per_stream_is_the_slope_of_peak_rss_over_the_levels():
+    steps = [step(2, True, rss=310.0), step(3, False, rss=410.0), step(4, False, rss=510.0)]
+
+    assert memory_per_stream(steps, idle_mib=300.0) == 100.0
+
+
+def test_memory_per_stream_one_level_is_its_rise_over_idle():
+    assert memory_per_stream([step(4, True, rss=700.0)], idle_mib=300.0) == 100.0
 
 
 def test_instance_streams_cpu_bound_floor_each_plan():
     assert instance_streams(0.0075, idle_mib=60.0, mib_per_stream=0.5) == {
-        "free": 13, "starter": 66, "memory": 904}  # fmt: skip
+        "free": 13,
+        "starter": 66,
+        "memory": 904,
+    }
 
 
 def test_instance_streams_memory_bound_caps_both_plans():
@@ -82,3 +112,9 @@ def test_connections_goal_lost_sessions_name_their_closes():
     goal = connections_goal(hold)
 
     assert (goal.met, goal.gap) == (False, "closes other than 1000: {'1013': 10}")
+
+
+def test_connections_goal_fewer_than_two_hundred_is_not_measured():
+    goal = connections_goal(Hold(20, 5, 5.0, closes={"1000": 20}))
+
+    assert (goal.met, goal.gap) == (None, "only 20 connections tried (--quick)")

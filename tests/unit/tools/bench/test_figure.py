@@ -42,11 +42,20 @@ def test_ratio_zero_denominator_is_zero():
 
 def test_figure_json_round_trip_keeps_every_field():
     figure = Figure(
-        "frames", "Per frame", "python -m tools.bench --only frames", headline="115 µs",
-        rows=[["a", "b"], ["1", "2"]], goals=[Goal("g", "m", False, "why")], notes=["n"],
-        numbers={"x": 1}, error=None, measured_at="2026-11-29T19:00:00+00:00",
-        load_at_start=(0.5, 0.4, 0.3), seconds=12.5, quick=True,
-    )  # fmt: skip
+        "frames",
+        "Per frame",
+        "python -m tools.bench --only frames",
+        headline="115 µs",
+        rows=[["a", "b"], ["1", "2"]],
+        goals=[Goal("g", "m", False, "why")],
+        notes=["n"],
+        numbers={"x": 1},
+        error=None,
+        measured_at="2026-11-29T19:00:00+00:00",
+        load_at_start=(0.5, 0.4, 0.3),
+        seconds=12.5,
+        quick=True,
+    )
 
     data = figure.to_json()
 

@@ -33,7 +33,9 @@ def test_keepalive_goal_only_short_runs_is_not_measured():
 
 
 def test_summary_of_takes_pytest_last_summary_line():
-    output = "== test session starts ==\n...\n===== 462 passed, 30 skipped in 245.12s (0:04:05) =====\n"
+    output = (
+        "== test session starts ==\n...\n===== 462 passed, 30 skipped in 245.12s (0:04:05) =====\n"
+    )
 
     assert summary_of(output) == "462 passed, 30 skipped in 245.12s (0:04:05)"
     assert summary_of("make: *** [test] Error 2\n") == ""

@@ -8,18 +8,34 @@ from tools.bench import report
 from tools.bench.figure import Figure, Goal
 
 MACHINE = {
-    "cores": 2, "usable_cores": 2, "cpu_model": "AMD EPYC", "memory_gib": 23.5,
-    "load_at_start": [0.7, 0.6, 0.5], "date": "2026-11-29T19:00:00+00:00",
-    "commit": "5830d7fb0bc6", "python": "3.11.7", "kernel": "6.1",
-}  # fmt: skip
-RUN = {"date": MACHINE["date"], "command": "python -m tools.bench", "quick": False,
-       "figures": [], "seconds": 600.0}  # fmt: skip
+    "cores": 2,
+    "usable_cores": 2,
+    "cpu_model": "AMD EPYC",
+    "memory_gib": 23.5,
+    "load_at_start": [0.7, 0.6, 0.5],
+    "date": "2026-11-29T19:00:00+00:00",
+    "commit": "5830d7fb0bc6",
+    "python": "3.11.7",
+    "kernel": "6.1",
+}
+RUN = {
+    "date": MACHINE["date"],
+    "command": "python -m tools.bench",
+    "quick": False,
+    "figures": [],
+    "seconds": 600.0,
+}
 ORDER = ["coldstart", "frames", "download"]
 
 
 def figure(key: str, **fields) -> Figure:
-    base = Figure(key, f"Title of {key}", f"python -m tools.bench --only {key}",
-                  headline=f"{key} in one line", measured_at=MACHINE["date"])  # fmt: skip
+    base = Figure(
+        key,
+        f"Title of {key}",
+        f"python -m tools.bench --only {key}",
+        headline=f"{key} in one line",
+        measured_at=MACHINE["date"],
+    )
     for name, value in fields.items():
         setattr(base, name, value)
     return base
@@ -52,13 +68,18 @@ def test_load_other_format_or_missing_is_none(tmp_path):
 
 
 def test_render_lists_each_goal_with_its_verdict_and_gap():
-    goals = [Goal("cold start ≤ 1.2x", "2.44x", False, "FastAPI's import"),
-             Goal("same pins", "identical", True), Goal("0 keepalive", "—", None, "no PyPI")]  # fmt: skip
+    goals = [
+        Goal("cold start ≤ 1.2x", "2.44x", False, "FastAPI's import"),
+        Goal("same pins", "identical", True),
+        Goal("0 keepalive", "—", None, "no PyPI"),
+    ]
     built = report.build(MACHINE, RUN, [figure("coldstart", goals=goals)], None, ORDER)
 
     text = report.render(built)
 
-    assert "| Title of coldstart | cold start ≤ 1.2x | 2.44x | **not met**: FastAPI's import |" in text
+    assert (
+        "| Title of coldstart | cold start ≤ 1.2x | 2.44x | **not met**: FastAPI's import |" in text
+    )
     assert "| Title of coldstart | same pins | identical | met |" in text
     assert "| not measured: no PyPI |" in text
     assert "1. **Title of coldstart:** coldstart in one line" in text
