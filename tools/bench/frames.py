@@ -139,6 +139,8 @@ def measure(ctx: Context) -> Figure:
     with serve(env, ctx.workdir, "frames", app=APP) as served:
         costs = [asyncio.run(cost_of(served.url, served.pid, path, plan)) for path in ENDPOINTS]
     service, echo = costs
+    # An open microphone in silence: 10 frames a second (the remote figure sizes instances by it).
+    ctx.facts["silent_stream_cpu"] = 10 * service.cpu_us_per_frame / 1e6
     figure.rows = rows_for(costs)
     figure.headline = (
         f"a frame of silence costs the service {service.cpu_us_per_frame:.0f} µs of CPU, the "

@@ -94,9 +94,11 @@ def stream_cpu(step: Step, fixture_s: float) -> float:
 
 
 def connections_goal(hold: Hold) -> Goal:
+    over = [f"{plan} ({share:g})" for plan, share in PLANS.items() if hold.server_cores > share]
     shown = (
         f"{hold.total} connections ({hold.speaking} speaking) for {hold.seconds:g} s: "
-        f"{hold.lost} lost"
+        f"{hold.lost} lost; they used {hold.server_cores:.2f} cores here"
+        + (f", more than a {' or a '.join(over)} instance has" if over else "")
     )
     bad = {code: n for code, n in hold.closes.items() if code != "1000"}
     if hold.total < CONNECTIONS_GOAL:
@@ -145,6 +147,10 @@ def measure(ctx: Context) -> Figure:
     cpu_per_stream = stream_cpu(full, len(pcm) / 32_000) if full else 0.0
     mib_per_stream = (full.level.peak_rss_mib - idle) / held if full and held else 0.0
     plans = instance_streams(cpu_per_stream, idle, mib_per_stream)
+    silent = ctx.facts.get("silent_stream_cpu", 0.0)
+    open_mics = (
+        {plan: math.floor(share / silent) for plan, share in PLANS.items()} if silent else {}
+    )
     failure = first_failure(steps)
     fixture_s = len(pcm) / 32_000
     default_rate = 2000 / engine["wall_ms_per_call"] if engine["wall_ms_per_call"] else 0.0
@@ -179,7 +185,13 @@ def measure(ctx: Context) -> Figure:
         ),
         Goal(
             GOALS[1],
-            f"free {plans['free']}, starter {plans['starter']} (derived from CPU and memory)",
+            f"free {plans['free']}, starter {plans['starter']} (derived from CPU and memory)"
+            + (
+                f"; open microphones in silence: free {open_mics['free']}, starter "
+                f"{open_mics['starter']}"
+                if open_mics
+                else ""
+            ),
             bool(cpu_per_stream),
             "" if cpu_per_stream else "no level held",
         ),
@@ -195,6 +207,7 @@ def measure(ctx: Context) -> Figure:
         "rss_per_stream_mib": round(mib_per_stream, 2),
         "service_streams_per_core": round(service_per_core),
         "render_streams": plans,
+        "render_silent_streams": open_mics,
         "levels": [step.to_json() for step in steps],
         "connections": vars(hold) | {"lost": hold.lost},
     }
@@ -208,7 +221,15 @@ def measure(ctx: Context) -> Figure:
         f"free (0.1 CPU) {plans['free']} streams, starter (0.5 CPU) {plans['starter']}; "
         f"{RENDER_MEMORY_MIB} MB of memory alone would allow {plans['memory']}. The fixture is "
         "dense speech (two utterances in 7.4 s): quieter streams make fewer Space calls and "
-        "cost less.",
+        "cost less"
+        + (
+            f"; a stream of silence (an open microphone, 10 frames a second: the per-frame "
+            f"figure) costs {silent:.4f}, so a free instance holds about {open_mics['free']} "
+            f"open microphones and a starter about {open_mics['starter']}"
+            if open_mics
+            else ""
+        )
+        + ".",
         f"CPU per call: {int(ctx.pick(100, 20))} POSTs of timer.wav (3.5 s) one after another, "
         "the service's CPU (its process tree) per request after one warm-up; the engine alone "
         "(tools.engine_cpu, in the bench's process) for the same number of calls: "

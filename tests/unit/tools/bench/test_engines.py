@@ -118,3 +118,14 @@ def test_connections_goal_fewer_than_two_hundred_is_not_measured():
     goal = connections_goal(Hold(20, 5, 5.0, closes={"1000": 20}))
 
     assert (goal.met, goal.gap) == (None, "only 20 connections tried (--quick)")
+
+
+def test_connections_goal_names_the_plans_too_small_for_the_cpu_used():
+    hold = Hold(200, 50, 60.0, closes={"1000": 200}, server_cores=0.63)
+
+    goal = connections_goal(hold)
+
+    assert goal.met is True
+    assert goal.measured.endswith(
+        "used 0.63 cores here, more than a free (0.1) or a starter (0.5) instance has"
+    )
