@@ -7,13 +7,16 @@ same cores: the table says how busy each was. Three measurements:
   request (the whole call as the service makes it), and tools.engine_cpu (the engine alone);
 - streams held at real-time pace, and from their CPU and memory what a Render instance holds;
 - 200 connections at once on the default session cap, a quarter speaking, held for a while.
+`measure` runs them into a `Run`; `figure_of` turns a run into the report's figure.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -49,6 +52,20 @@ CONNECTIONS_GOAL = 200
 PLANS = {"free": 0.1, "starter": 0.5}  # Render's CPU share per instance
 RENDER_MEMORY_MIB = 512
 ENGINE_CALLS = 8  # MAX_ENGINE_CALLS for the climb (default 2): see the notes
+
+
+@dataclass
+class Run:
+    """What the remote figure measured."""
+
+    calls: int  # POSTs and engine calls timed
+    post_ms: float  # the service's CPU per POST
+    engine: dict[str, Any]  # tools.engine_cpu's result: cpu_ms_per_call, wall_ms_per_call
+    idle_mib: float
+    steps: list[Step]
+    hold: Hold
+    fixture_s: float
+    silent_cpu: float = 0.0  # CPU-s per second of an open microphone in silence (frames figure)
 
 
 def post_cpu_ms(url: str, pid: int, wav: bytes, calls: int) -> float:
@@ -108,144 +125,119 @@ def connections_goal(hold: Hold) -> Goal:
 
 
 def measure(ctx: Context) -> Figure:
-    figure = Figure("remote", TITLE, COMMAND)
     space = ctx.space("instant")
-    space_pid = space.server.process.pid
     pcm = read_pcm(FIXTURE)
-    duration = ctx.pick(20, 5)
+    calls = int(ctx.pick(100, 20))
     env = server_env("hf-space", space.url, [])
     climbing = env | {"MAX_ENGINE_CALLS": str(ENGINE_CALLS)}
     with serve(climbing, ctx.workdir, "remote") as served:
         idle = usage(served.pid)[1]
         progress("remote: CPU per Space call")
-        post_ms = post_cpu_ms(served.url, served.pid, CALL_WAV.read_bytes(), int(ctx.pick(100, 20)))
-        engine = asyncio.run(
-            engine_cpu.measure(space.url, read_pcm("timer"), int(ctx.pick(100, 20)))
-        )
+        post_ms = post_cpu_ms(served.url, served.pid, CALL_WAV.read_bytes(), calls)
+        engine = asyncio.run(engine_cpu.measure(space.url, read_pcm("timer"), calls))
         steps = climb(
-            ctx,
-            "remote",
-            served.url,
-            served.pid,
-            pcm,
-            start=int(ctx.pick(25, 5)),
-            grow=lambda n: 2 * n,
-            ceiling=800,
-            resolution=int(ctx.pick(25, 5)),
-            duration=duration,
-            others={"stand-in": space_pid},
+            ctx, "remote", served.url, served.pid, pcm, start=int(ctx.pick(25, 5)),
+            grow=lambda n: 2 * n, ceiling=800, resolution=int(ctx.pick(25, 5)),
+            duration=ctx.pick(20, 5), others={"stand-in": space.server.process.pid},
             max_levels=int(ctx.pick(6, 2)),
-        )
-    total, speaking, seconds = (int(ctx.pick(200, 20)), int(ctx.pick(50, 5)), ctx.pick(60, 5))
+        )  # fmt: skip
+    total, speaking, seconds = int(ctx.pick(200, 20)), int(ctx.pick(50, 5)), ctx.pick(60, 5)
     defaults = {k: v for k, v in env.items() if k != "MAX_SESSIONS"}  # the default cap: 200
     with serve(defaults, ctx.workdir, "remote-connections") as served:
         progress(f"remote: {total} connections, {speaking} speaking, for {seconds:g} s")
         hold = asyncio.run(hold_connections(served.url, served.pid, pcm, total, speaking, seconds))
     ctx.record(f"remote, {total} connections held", hold.closes, seconds)
-    held = held_level({s.level.streams: s.holds for s in steps})
-    full = step_at(steps, held)
-    cpu_per_stream = stream_cpu(full, len(pcm) / 32_000) if full else 0.0
-    mib_per_stream = (full.level.peak_rss_mib - idle) / held if full and held else 0.0
-    plans = instance_streams(cpu_per_stream, idle, mib_per_stream)
     silent = ctx.facts.get("silent_stream_cpu", 0.0)
-    open_mics = (
-        {plan: math.floor(share / silent) for plan, share in PLANS.items()} if silent else {}
+    return figure_of(Run(calls, post_ms, engine, idle, steps, hold, len(pcm) / 32_000, silent))
+
+
+def figure_of(run: Run) -> Figure:
+    """The report's figure of one run: its table, goals, derived capacity and notes."""
+    figure = Figure("remote", TITLE, COMMAND)
+    held = held_level({s.level.streams: s.holds for s in run.steps})
+    full = step_at(run.steps, held)
+    cpu_per_stream = stream_cpu(full, run.fixture_s) if full else 0.0
+    mib_per_stream = (full.level.peak_rss_mib - run.idle_mib) / held if full and held else 0.0
+    plans = instance_streams(cpu_per_stream, run.idle_mib, mib_per_stream)
+    mics = (
+        {p: math.floor(share / run.silent_cpu) for p, share in PLANS.items()}
+        if run.silent_cpu
+        else {}
     )
-    failure = first_failure(steps)
-    fixture_s = len(pcm) / 32_000
-    default_rate = 2000 / engine["wall_ms_per_call"] if engine["wall_ms_per_call"] else 0.0
-    service_per_core = 1 / cpu_per_stream if cpu_per_stream else 0.0
+    wall_ms = run.engine["wall_ms_per_call"]
+    default_rate = 2000 / wall_ms if wall_ms else 0.0  # calls/s with MAX_ENGINE_CALLS=2
+    per_core = 1 / cpu_per_stream if cpu_per_stream else 0.0
+    hold = run.hold
     figure.headline = (
-        f"{post_ms:.1f} ms of service CPU per Space call; {held} real-time streams held here "
+        f"{run.post_ms:.1f} ms of service CPU per Space call; {held} real-time streams held here "
         f"({cpu_per_stream:.4f} CPU-s per stream-second): a free instance about {plans['free']}, "
-        f"a starter about {plans['starter']} (derived); {total} connections held, {hold.lost} lost"
+        f"a starter about {plans['starter']} (derived); {hold.total} connections held, "
+        f"{hold.lost} lost"
     )
-    figure.rows = [
-        *level_rows(steps),
-        [
-            f"{total} held",
-            "lost 0" if not hold.lost else f"lost {hold.lost}",
-            str(total),
-            " ".join(f"{c}x{n}" for c, n in sorted(hold.closes.items())),
-            "",
-            "",
-            f"{hold.live_p95_ms:.0f}",
-            f"{hold.peak_rss_mib:.0f}",
-            f"{hold.server_cores:.2f}",
-            f"{hold.finals} finals",
-        ],
-    ]
+    closes = " ".join(f"{c}x{n}" for c, n in sorted(hold.closes.items()))
+    figure.rows = [*level_rows(run.steps), [
+        f"{hold.total} held", f"lost {hold.lost}", str(hold.total), closes, "", "",
+        f"{hold.live_p95_ms:.0f}", f"{hold.peak_rss_mib:.0f}", f"{hold.server_cores:.2f}",
+        f"{hold.finals} finals", "",
+    ]]  # fmt: skip
+    stated = f"free {plans['free']}, starter {plans['starter']} (derived from CPU and memory)"
+    if mics:
+        stated += f"; open microphones in silence: free {mics['free']}, starter {mics['starter']}"
     figure.goals = [
-        at_most(
-            GOALS[0],
-            post_ms,
-            CPU_PER_CALL_GOAL_MS,
-            f"{post_ms:.1f} ms per POST (the engine alone: {engine['cpu_ms_per_call']:.1f} ms)",
-            "the request's own handling costs more than the goal",
-        ),
-        Goal(
-            GOALS[1],
-            f"free {plans['free']}, starter {plans['starter']} (derived from CPU and memory)"
-            + (
-                f"; open microphones in silence: free {open_mics['free']}, starter "
-                f"{open_mics['starter']}"
-                if open_mics
-                else ""
-            ),
-            bool(cpu_per_stream),
-            "" if cpu_per_stream else "no level held",
-        ),
+        at_most(GOALS[0], run.post_ms, CPU_PER_CALL_GOAL_MS,
+                f"{run.post_ms:.1f} ms per POST (the engine alone: "
+                f"{run.engine['cpu_ms_per_call']:.1f} ms)",
+                "the request's own handling costs more than the goal"),
+        Goal(GOALS[1], stated, bool(cpu_per_stream), "" if cpu_per_stream else "no level held"),
         connections_goal(hold),
-    ]
+    ]  # fmt: skip
     figure.numbers = {
-        "post_cpu_ms_per_call": round(post_ms, 2),
-        "engine_cpu_ms_per_call": engine["cpu_ms_per_call"],
-        "engine_wall_ms_per_call": engine["wall_ms_per_call"],
+        "post_cpu_ms_per_call": round(run.post_ms, 2),
+        "engine_cpu_ms_per_call": run.engine["cpu_ms_per_call"],
+        "engine_wall_ms_per_call": wall_ms,
         "held": held,
         "cpu_s_per_stream_s": round(cpu_per_stream, 5),
-        "idle_rss_mib": round(idle, 1),
+        "idle_rss_mib": round(run.idle_mib, 1),
         "rss_per_stream_mib": round(mib_per_stream, 2),
-        "service_streams_per_core": round(service_per_core),
+        "service_streams_per_core": round(per_core),
         "render_streams": plans,
-        "render_silent_streams": open_mics,
-        "levels": [step.to_json() for step in steps],
+        "render_silent_streams": mics,
+        "levels": [step.to_json() for step in run.steps],
         "connections": vars(hold) | {"lost": hold.lost},
     }
+    failure = first_failure(run.steps)
     limit = failure_text(failure) if failure else "the climb stopped before a level failed"
+    silence = (
+        f"; a stream of silence (an open microphone, 10 frames a second: the per-frame figure) "
+        f"costs {run.silent_cpu:.4f}, so a free instance holds about {mics['free']} open "
+        f"microphones and a starter about {mics['starter']}" if mics else ""
+    )  # fmt: skip
     figure.notes = [
         f"Held at real-time pace with p95 stop-to-final ≤ 1 s: {held} streams on this machine; "
         f"the next level: {limit}.",
         f"Per real-time stream (at {held} streams): {cpu_per_stream:.4f} CPU-seconds per second "
-        f"and {mib_per_stream:.2f} MiB (idle {idle:.0f} MiB). Render instances, derived from "
-        f"these (not measured on Render; its CPUs may be slower or faster than this one's): "
+        f"and {mib_per_stream:.2f} MiB (idle {run.idle_mib:.0f} MiB). Render instances, derived "
+        "from these (not measured on Render; its CPUs may be slower or faster than this one's): "
         f"free (0.1 CPU) {plans['free']} streams, starter (0.5 CPU) {plans['starter']}; "
         f"{RENDER_MEMORY_MIB} MB of memory alone would allow {plans['memory']}. The fixture is "
         "dense speech (two utterances in 7.4 s): quieter streams make fewer Space calls and "
-        "cost less"
-        + (
-            f"; a stream of silence (an open microphone, 10 frames a second: the per-frame "
-            f"figure) costs {silent:.4f}, so a free instance holds about {open_mics['free']} "
-            f"open microphones and a starter about {open_mics['starter']}"
-            if open_mics
-            else ""
-        )
-        + ".",
-        f"CPU per call: {int(ctx.pick(100, 20))} POSTs of timer.wav (3.5 s) one after another, "
-        "the service's CPU (its process tree) per request after one warm-up; the engine alone "
+        f"cost less{silence}.",
+        f"CPU per call: {run.calls} POSTs of timer.wav (3.5 s) one after another, the service's "
+        "CPU (its process tree) per request after one warm-up; the engine alone "
         "(tools.engine_cpu, in the bench's process) for the same number of calls: "
-        f"{engine['cpu_ms_per_call']:.1f} ms of CPU, {engine['wall_ms_per_call']:.1f} ms wall.",
-        f"Connections: {total} sessions opened within a second and held {seconds:g} s, "
-        f"{speaking} streaming speech in real time (each from another point of the fixture) and "
-        f"the rest silence, with every default setting (MAX_SESSIONS 200 for the Space, "
+        f"{run.engine['cpu_ms_per_call']:.1f} ms of CPU, {wall_ms:.1f} ms wall.",
+        f"Connections: {hold.total} sessions opened within a second and held {hold.seconds:g} s, "
+        f"{hold.speaking} streaming speech in real time (each from another point of the fixture) "
+        "and the rest silence, with every default setting (MAX_SESSIONS 200 for the Space, "
         f"MAX_ENGINE_CALLS 2); the server's RSS peaked at {hold.peak_rss_mib:.0f} MiB.",
-        f"The climb's settings: MAX_SESSIONS=1000, and MAX_ENGINE_CALLS={ENGINE_CALLS} instead of "
-        f"2: with 2, calls go to the Space two at a time, so its latency caps the rate at 2 ÷ "
-        f"latency (this stand-in: {engine['wall_ms_per_call']:.0f} ms a call, about "
-        f"{default_rate:.0f} calls/s, {default_rate * fixture_s / 2:.0f} streams of this fixture;"
-        " a real SenseVoice Space is far slower). That is the Space's limit, not the service's.",
-        f"The service, the stand-in and the load client share this machine's cores, so the climb "
-        f"ends where they are full, not at the service's own limit; from its CPU per stream, the "
-        f"service alone would hold about {service_per_core:.0f} streams per core. Every run "
+        f"The climb's settings: MAX_SESSIONS=1000, and MAX_ENGINE_CALLS={ENGINE_CALLS} instead "
+        "of 2: with 2, calls go to the Space two at a time, so its latency caps the rate at "
+        f"2 ÷ latency (this stand-in: {wall_ms:.0f} ms a call, about {default_rate:.0f} calls/s, "
+        f"{default_rate * run.fixture_s / 2:.0f} streams of this fixture; a real SenseVoice "
+        "Space is far slower). That is the Space's limit, not the service's.",
+        "The service, the stand-in and the load client share this machine's cores, so the "
+        "climb ends where they are full, not at the service's own limit; from its CPU per "
+        f"stream, the service alone would hold about {per_core:.0f} streams per core. Every run "
         f"lifts the per-client caps ({LIFTED_CAPS}): every client is 127.0.0.1.",
     ]
     return figure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tools.bench.connections import Hold
 from tools.bench.local_engine import every_core_goal, goals_for, memory_per_stream
-from tools.bench.remote_engine import connections_goal, instance_streams, stream_cpu
+from tools.bench.remote_engine import Run, connections_goal, figure_of, instance_streams, stream_cpu
 from tools.bench.streams import Step
 from tools.loadgen import Level
 
@@ -129,3 +129,23 @@ def test_connections_goal_names_the_plans_too_small_for_the_cpu_used():
     assert goal.measured.endswith(
         "used 0.63 cores here, more than a free (0.1) or a starter (0.5) instance has"
     )
+
+
+def test_remote_figure_of_a_run_derives_plans_from_the_level_held():
+    steps = [
+        step(25, True, cpu=5.0, sessions=50, rss=70.0),
+        step(50, False, p95=1.7),
+    ]
+    hold = Hold(200, 50, 60.0, closes={"1000": 200}, server_cores=0.4)
+    engine = {"cpu_ms_per_call": 7.9, "wall_ms_per_call": 20.0}
+    run = Run(100, 11.1, engine, 60.0, steps, hold, fixture_s=10.0, silent_cpu=0.001)
+
+    figure = figure_of(run)
+
+    # 5 CPU-s over 50 sessions of 10 s: 0.01 CPU-s per stream-second
+    assert figure.numbers["cpu_s_per_stream_s"] == 0.01
+    assert figure.numbers["render_streams"] == {"free": 10, "starter": 50, "memory": 1130}
+    assert figure.numbers["render_silent_streams"] == {"free": 100, "starter": 500}
+    assert [g.met for g in figure.goals] == [True, True, True]
+    assert "at 50 streams p95 stop-to-final was 1.70 s" in figure.notes[0]
+    assert len({len(row) for row in figure.rows}) == 1  # every row fills the header's columns
