@@ -189,18 +189,27 @@ def rows_for(found: Mapping[str, Sequence[float]]) -> list[list[str]]:
     return rows
 
 
-def goal_against(medians: Mapping[str, float], baseline: str, goal: str) -> Goal:
-    """Issue 8's goal, cold start <= 1.2x, against one baseline's median."""
+def goal_against(
+    medians: Mapping[str, float], baseline: str, goal: str, imports: Mapping[str, float]
+) -> Goal:
+    """Issue 8's goal, cold start <= 1.2x, against one baseline's median; against the FastAPI
+    baseline the gap is split into imports, start-up and /health's first probe."""
     times = ratio(medians["service"], medians[baseline])
     more = medians["service"] - medians[baseline]
-    return at_most(
-        goal,
-        times,
-        GOAL_RATIO,
-        f"{times:.2f}x",
+    why = (
         f"the service took {more:.2f} s more ({medians['service']:.2f} s against "
-        f"{medians[baseline]:.2f} s)",
+        f"{medians[baseline]:.2f} s)"
     )
+    if baseline == "fastapi":
+        extra_imports = imports["backend.app.main"] - imports["fastapi"]
+        probe = medians["service"] - medians["service_live"]
+        rest = medians["service_live"] - medians["fastapi"] - extra_imports
+        why += (
+            f": about {extra_imports:.2f} s importing its own modules beyond FastAPI, "
+            f"{rest:.2f} s more start-up to its first answer on /live, and {probe:.2f} s for "
+            "/health's first probe of the Space"
+        )
+    return at_most(goal, times, GOAL_RATIO, f"{times:.2f}x", why)
 
 
 def measure(ctx: Context) -> Figure:
@@ -218,12 +227,12 @@ def measure(ctx: Context) -> Figure:
         f"({ratio(medians['service'], medians['fastapi']):.2f}x), a bare ASGI app "
         f"{medians['bare']:.2f} s ({ratio(medians['service'], medians['bare']):.2f}x)"
     )
-    figure.goals = [
-        goal_against(medians, baseline, goal)
-        for baseline, goal in zip(BASELINES, GOALS, strict=True)
-    ]
     times = int(ctx.pick(IMPORT_TIMES, 2))
     imports = {module: round(import_seconds(lean, module, times), 3) for module in IMPORTS}
+    figure.goals = [
+        goal_against(medians, baseline, goal, imports)
+        for baseline, goal in zip(BASELINES, GOALS, strict=True)
+    ]
     figure.numbers = {
         **{f"{name}_s": values for name, values in found.items()},
         "import_s": imports,

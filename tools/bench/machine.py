@@ -68,14 +68,17 @@ def busy_note(load_at_start: tuple[float, float, float]) -> str | None:
 
 
 def commit(root: Path = ROOT) -> str:
-    """HEAD's commit, with ` + uncommitted changes` when the working tree differs from it."""
+    """HEAD's commit, with ` + uncommitted changes` when tracked files differ from it (new
+    files, such as a report this run is about to replace, do not count)."""
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
         return done.stdout.strip()
 
     head = git("rev-parse", "--short=12", "HEAD") or "unknown"
-    return head + (" + uncommitted changes" if git("status", "--porcelain") else "")
+    return head + (
+        " + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else ""
+    )
 
 
 def _read(path: str) -> str:
