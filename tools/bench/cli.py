@@ -61,8 +61,8 @@ figures:
 It needs the dev environment with the lite-asr extra (`make sync`), a python3.11 for the lean
 venv (render.yaml's Python), and PyPI: the lean venv is built from it with an empty pip cache,
 render-reqs and uv pip compile resolve against it, and the stand-in Space's venv is built from
-it on first use. Without --only, the report is written anew; with --only, those figures
-replace theirs in the existing report. Every figure records its own date and load average.
+it on first use. The figures measured replace theirs in the report; the others (the tests'
+after `make bench`) keep their last values. Every figure records its own date and load.
 """
 
 
@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "figures": keys,
         "seconds": round(time.monotonic() - started, 1),
     }
-    previous = report.load(out / report.JSON) if args.only else None
+    previous = report.load(out / report.JSON)  # figures not run now keep their last values
     data = report.build(machine.to_json(), run, figures, previous, list(FIGURES))
     markdown, json_path = report.write(data, out)
     for figure in figures:

@@ -1,8 +1,8 @@
 """The bench's report: one JSON document (the source), rendered to markdown.
 
-A run of some figures only (`--only`) replaces those figures in the existing report and keeps
-the others; every figure carries its own date and load average, so a figure measured apart from
-the rest says so.
+A run replaces the figures it measured in the existing report and keeps the others (`--only`,
+or the tests' figure after `make bench`); every figure carries its own date and load average,
+so a figure measured apart from the rest says so.
 """
 
 from __future__ import annotations

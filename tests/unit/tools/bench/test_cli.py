@@ -146,3 +146,15 @@ def test_close_label_marks_keepalive_closes_from_either_side(received, sent, lab
     )
 
     assert close_label(ws) == label
+
+
+def test_main_full_run_keeps_a_figure_it_does_not_measure(figures, monkeypatch, tmp_path):
+    out, work = tmp_path / "out", tmp_path / "work"
+    cli.main(["--out", str(out), "--workdir", str(work)])
+    monkeypatch.setattr(cli, "SEPARATE", ("two",))
+
+    cli.main(["--out", str(out), "--workdir", str(work)])
+
+    data = json.loads((out / "report.json").read_text())
+    assert data["run"]["figures"] == ["one"]
+    assert data["figures"]["two"]["error"] == "no python3.11 here: install it"
