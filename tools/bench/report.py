@@ -90,8 +90,10 @@ def render(report: Mapping[str, Any]) -> str:
         "measures and how to rerun one figure: `python -m tools.bench --help` and "
         'docs/SERVICE.md, "Capacity and scaling".',
         "",
-        f"- Last run: {run['date']}, `{run['command']}`, {run['seconds'] / 60:.1f} min"
-        + (" (**--quick**: short smoke runs, not the figures)" if run.get("quick") else ""),
+        f"- Last run: {run['date']}, `{run['command']}` ({', '.join(run['figures'])}), "
+        f"{run['seconds'] / 60:.1f} min"
+        + (" (**--quick**: short smoke runs, not the figures)" if run.get("quick") else "")
+        + "; each figure below gives its own date and load average",
         f"- Machine: {machine_line(machine)}",
     ]
     note = busy_note(tuple(machine["load_at_start"]))

@@ -20,9 +20,9 @@ MACHINE = {
 }
 RUN = {
     "date": MACHINE["date"],
-    "command": "python -m tools.bench",
+    "command": "python -m tools.bench --only frames",
     "quick": False,
-    "figures": [],
+    "figures": ["frames"],
     "seconds": 600.0,
 }
 ORDER = ["coldstart", "frames", "download"]
@@ -83,6 +83,12 @@ def test_render_lists_each_goal_with_its_verdict_and_gap():
     assert "| Title of coldstart | same pins | identical | met |" in text
     assert "| not measured: no PyPI |" in text
     assert "1. **Title of coldstart:** coldstart in one line" in text
+
+
+def test_render_header_names_the_last_run_and_its_figures():
+    text = report.render(report.build(MACHINE, RUN, [figure("frames")], None, ORDER))
+
+    assert "`python -m tools.bench --only frames` (frames), 10.0 min; each figure" in text
 
 
 def test_render_busy_machine_and_quick_run_say_so():
