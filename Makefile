@@ -5,6 +5,7 @@
 EXTRAS := lite-asr
 HOST ?= 127.0.0.1
 PORT ?= 8000
+BENCH_ARGS ?=
 
 include scripts/pipeline.mk
 
@@ -29,6 +30,14 @@ run-server-hf: | $(UV)
 .PHONY: test-adoption  ## Adopt clones of the template both ways and run their gates (minutes, PyPI)
 test-adoption: | $(UV)
 	$(RUN) pytest tests/template -m adoption $(PYTEST_ARGS)
+
+.PHONY: bench  ## Measure the service's figures side by side into docs/bench/REPORT.md (~12 min, PyPI)
+bench: | $(UV)
+	$(RUN) python -m tools.bench $(BENCH_ARGS)
+
+.PHONY: bench-tests  ## Time `make test` and `make test-backend` into the bench report
+bench-tests: | $(UV)
+	$(RUN) python -m tools.bench --only tests $(BENCH_ARGS)
 
 .PHONY: fixtures  ## Regenerate the speech fixtures with espeak-ng and sox
 fixtures: | $(UV)

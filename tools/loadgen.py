@@ -26,11 +26,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 FRAME_BYTES = 3200  # 100 ms of 16 kHz s16le
 START = {"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "auto"}
+KEEPALIVE = " keepalive"  # marks a close code when either side closed for a keepalive timeout
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -81,17 +83,22 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def usage(pid: int) -> tuple[float, float]:
-    """CPU seconds used so far and RSS in MiB, summed over the process tree of `pid`."""
-    cpu = rss = 0.0
+def usage_by_process(pid: int) -> dict[int, tuple[float, float]]:
+    """CPU seconds used so far and RSS in MiB of each process in the tree of `pid`."""
+    found = {}
     for member in tree(pid):
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        cpu += (int(fields[11]) + int(fields[12])) / TICKS
-        rss += int(fields[21]) * PAGE / 2**20
-    return cpu, rss
+        found[member] = (int(fields[11]) + int(fields[12])) / TICKS, int(fields[21]) * PAGE / 2**20
+    return found
+
+
+def usage(pid: int) -> tuple[float, float]:
+    """CPU seconds used so far and RSS in MiB, summed over the process tree of `pid`."""
+    found = usage_by_process(pid).values()
+    return sum(cpu for cpu, _ in found), sum(rss for _, rss in found)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -124,10 +131,17 @@ async def one_session(ws_url: str, pcm: bytes) -> tuple[str, float, int]:
                     finals += isinstance(message, str) and '"final"' in message
             except ConnectionClosed:
                 pass
-            code = ws.close_code
+            code = close_label(ws)
     except (OSError, TimeoutError) as exc:
         return type(exc).__name__, 0.0, finals
     return str(code), time.monotonic() - stopped, finals
+
+
+def close_label(ws: Any) -> str:
+    """The close code, with KEEPALIVE appended when either side closed on a keepalive timeout."""
+    frames = (ws.protocol.close_rcvd, ws.protocol.close_sent)
+    keepalive = any(frame is not None and "keepalive" in frame.reason for frame in frames)
+    return f"{ws.close_code}{KEEPALIVE if keepalive else ''}"
 
 
 async def probe_live(base_url: str, stop: asyncio.Event, samples: list[float]) -> None:
