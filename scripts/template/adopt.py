@@ -116,9 +116,10 @@ def relock_and_compile(root: Path, python_files: Sequence[str]) -> None:
     run([uv, "lock", "--quiet"], cwd=root, env=env, capture=False, timeout=900)
     progress("uv sync (the environment of the renamed project)")
     run([uv, "sync", "--frozen", "--quiet"], cwd=root, env=env, capture=False, timeout=1800)
-    progress("ruff: sort the renamed imports")
+    progress("ruff: sort the renamed imports and __all__ lists")
     ruff = [uv, "run", "--frozen", "--no-sync", "ruff"]
-    run([*ruff, "check", "--quiet", "--select", "I", "--fix", "--", *python_files], cwd=root,
+    sorts = "I,RUF022,RUF023"  # imports, __all__, __slots__: a new name sorts elsewhere
+    run([*ruff, "check", "--quiet", "--select", sorts, "--fix", "--", *python_files], cwd=root,
         env=env, timeout=300)  # fmt: skip
     run([*ruff, "format", "--quiet", "--", *python_files], cwd=root, env=env, timeout=300)
     progress("make render-reqs")
