@@ -18,6 +18,9 @@ UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen $(addprefix --extra ,$(EXTRAS))
 # The offline checks neither change the lock nor touch the environment.
 CHECK_RUN := $(UV) run --frozen --no-sync
+# Tests keep bytecode caches even where PYTHONDONTWRITEBYTECODE is set (an empty value unsets
+# it): without them every worker and every process a test starts compiles each import again.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(RUN) pytest -n $(TEST_WORKERS) --dist worksteal
 # The gates, in order: `make check`, `make deploy`, the git hooks and CI all run these lists.
 GATES := lint lock-check render-reqs-check render-yaml-check test-backend render-sim
 FAST_GATES := lint lock-check render-reqs-check render-yaml-check test
@@ -39,11 +42,11 @@ sync: | $(UV)
 
 .PHONY: test  ## Run the tests that need no network and build nothing (fast)
 test: | $(UV)
-	$(RUN) pytest -n $(TEST_WORKERS) --dist worksteal -m "not network and not e2e" $(PYTEST_ARGS)
+	$(PYTEST) -m "not network and not e2e" $(PYTEST_ARGS)
 
 .PHONY: test-backend  ## Run every test, with coverage; tests of missing extras skip with a reason
 test-backend: | $(UV)
-	$(RUN) pytest -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=term $(PYTEST_ARGS)
+	$(PYTEST) --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: lint  ## Lint, check formatting and types, and audit the CI workflows (changes nothing)
 lint: | $(UV)
