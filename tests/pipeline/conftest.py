@@ -43,6 +43,8 @@ _PIPELINE_VARIABLES = (
     "PYTEST_ARGS",
     "SIM_ARGS",
     "DEPLOY_ARGS",
+    "TEST_WORKERS",
+    "UV_VERSION",
     "MAKEFLAGS",
     "MFLAGS",
     "MAKELEVEL",
