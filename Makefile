@@ -35,7 +35,7 @@ test-adoption: | $(UV)
 bench: | $(UV)
 	$(RUN) python -m tools.bench $(BENCH_ARGS)
 
-.PHONY: bench-tests  ## Time `make test` and `make test-backend` into the bench report
+.PHONY: bench-tests  ## Time `make test` and `make test-backend`, 3 runs each, into the bench report (~10 min)
 bench-tests: | $(UV)
 	$(RUN) python -m tools.bench --only tests $(BENCH_ARGS)
 

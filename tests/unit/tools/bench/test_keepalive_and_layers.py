@@ -42,13 +42,20 @@ def test_summary_of_takes_pytest_last_summary_line():
 
 
 def test_layer_goal_over_time_is_not_met_with_the_excess():
-    goal = layer_goal(Layer("test", 41.0, 0, "500 passed in 40.1s"))
+    goal = layer_goal(Layer("test", [41.0], 0, "500 passed in 40.1s"))
 
     assert (goal.met, goal.gap) == (False, "11 s over")
 
 
+def test_layer_goal_judges_the_median_run_and_shows_the_spread():
+    goal = layer_goal(Layer("test", [29.0, 45.0, 27.0], 0, "500 passed in 26.1s"))
+
+    assert goal.met
+    assert goal.measured.startswith("29 s (median of 3 runs, 27 to 45 s), passed")
+
+
 def test_layer_goal_failing_target_is_not_met_whatever_its_time():
-    goal = layer_goal(Layer("test-backend", 100.0, 2, ""))
+    goal = layer_goal(Layer("test-backend", [100.0], 2, ""))
 
     assert (goal.met, goal.gap) == (False, "the target failed: see its log")
     assert "FAILED (exit 2)" in goal.measured
