@@ -173,7 +173,8 @@ def test_git_hooks_run_on_a_real_commit_and_push(
         "uv run --frozen --no-sync python -m scripts.check_blueprint",
     ]
     assert log.read_text().splitlines() == [
-        "uv run --frozen --extra demo pytest -n auto --dist worksteal -m not network and not e2e",
+        "uv run --frozen --extra demo pytest --dist worksteal "
+        f"-n {len(os.sched_getaffinity(0)) + 1} -m not network and not e2e",
     ]
 
 
@@ -203,17 +204,19 @@ def test_every_uv_run_is_frozen_and_the_offline_checks_never_sync(project: Path)
 
 
 def test_make_test_leaves_out_network_and_e2e_and_test_backend_runs_all(project: Path) -> None:
+    workers = len(os.sched_getaffinity(0)) + 1  # `make test`: one more than the cores
     assert (
         make(project, "-n", "test")
         .strip()
-        .endswith('pytest -n auto --dist worksteal -m "not network and not e2e"')
+        .endswith(f'pytest --dist worksteal -n {workers} -m "not network and not e2e"')
     )
     assert (
         make(project, "-n", "test-backend")
         .strip()
-        .endswith("pytest -n auto --dist worksteal --cov --cov-report=term")
+        .endswith("pytest --dist worksteal -n auto --cov --cov-report=term")
     )
 
 
 def test_make_test_workers_zero_runs_in_one_process(project: Path) -> None:
-    assert " pytest -n 0 " in make(project, "-n", "test", "TEST_WORKERS=0")
+    assert " -n 0 " in make(project, "-n", "test", "TEST_WORKERS=0")
+    assert " -n 0 " in make(project, "-n", "test-backend", "TEST_WORKERS=0")
