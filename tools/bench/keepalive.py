@@ -6,7 +6,7 @@ uvicorn closes such a session at about 40 s with 1011 and no error frame (issue 
 run of this bench labels such closes (tools.loadgen.close_label, on either side). Two runs here
 add the conditions where they happened: the remote engine against the stand-in Space that
 recognises for real, with more streams than it can serve, for longer than the keepalive
-timeout; and the hypothesis strategy of tests/e2e/test_protocol_fuzz.py played against a real
+timeout; and the protocol fuzz's sessions (tools/fuzz.py) played against a real
 server, each session's close read with its reason.
 """
 
@@ -41,19 +41,11 @@ def play(url: str, steps: Sequence[tuple[str, Any]]) -> str:
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
+    from tools.fuzz import send_steps
+
     with connect(url, open_timeout=10, proxy=None) as ws:
-        try:
-            for kind, value in steps:
-                if kind == "leave":
-                    return "left"
-                if kind == "pause":
-                    time.sleep(value)
-                elif kind == "not_utf8":
-                    ws.send(value, text=True)
-                else:
-                    ws.send(value)
-        except ConnectionClosed:
-            pass
+        if not send_steps(ws, steps):
+            return "left"
         try:
             while True:
                 ws.recv(timeout=20)
@@ -67,9 +59,8 @@ def play(url: str, steps: Sequence[tuple[str, Any]]) -> str:
 def fuzz(url: str, examples: int) -> dict[str, int]:
     """Close labels of `examples` sessions drawn from the protocol fuzz test's strategy."""
     from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import strategies as st
 
-    from tests.e2e.test_protocol_fuzz import actions
+    from tools.fuzz import sessions
 
     closes: dict[str, int] = {}
     # The client library logs a server's abrupt close as an error; the close label says it.
@@ -83,7 +74,7 @@ def fuzz(url: str, examples: int) -> dict[str, int]:
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(steps=st.lists(actions, max_size=8))
+    @given(steps=sessions)
     def session(steps: list[tuple[str, Any]]) -> None:
         label = play(url, steps)
         closes[label] = closes.get(label, 0) + 1
@@ -93,7 +84,7 @@ def fuzz(url: str, examples: int) -> dict[str, int]:
 
 
 def fuzz_settings() -> list[str]:
-    from tests.e2e.test_protocol_fuzz import SETTINGS
+    from tools.fuzz import SETTINGS
 
     return [f"{name}={value}" for name, value in SETTINGS.items() if name != "USE_LOCAL_ASR"]
 
@@ -183,9 +174,10 @@ def measure(ctx: Context) -> Figure:
             else ""
         )
         + ".",
-        f"Fuzz: {examples} sessions from the strategy of tests/e2e/test_protocol_fuzz.py "
-        "(derandomized, so the same sessions each run) against a server with that test's "
-        "settings (IDLE_TIMEOUT_S=1, MAX_SESSION_S=8, MAX_FRAME_BYTES=16000) and the instant "
+        f"Fuzz: {examples} sessions from the strategy of tools/fuzz.py, which "
+        "tests/e2e/test_protocol_fuzz.py plays too (derandomized, so the same sessions each "
+        "run), against a server with its settings (IDLE_TIMEOUT_S=1, MAX_SESSION_S=8, "
+        "MAX_FRAME_BYTES=16000) and the instant "
         f"stand-in. Per-client caps ({LIFTED_CAPS}) lifted in every run.",
     ]
     return figure
