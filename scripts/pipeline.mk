@@ -119,5 +119,5 @@ template-update: | $(UV)
 
 .PHONY: clean  ## Remove caches and build output (keeps .venv and .tools)
 clean:
-	rm -rf .cache .pytest_cache .ruff_cache .mypy_cache build dist
+	rm -rf .cache .pytest_cache .ruff_cache .mypy_cache build dist htmlcov .coverage .coverage.*
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
